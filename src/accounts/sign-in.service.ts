@@ -1,0 +1,131 @@
+import type { Config } from '../platform/config/config.js';
+import type { Db } from '../platform/db/database.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import type { Clock } from '../platform/time/clock.js';
+import { formatDateTime, ukDate } from '../platform/time/calendar-date.js';
+import { decoyPasswordHash, verifyPassword } from './password.js';
+import { matchTotpStep, newTotpSecret, totpQrSvg, totpUri } from './totp.js';
+import {
+  acceptTotpStep, confirmTotpEnrolment, findUserByEmail, findUserById, recordFailedSignIn, recordSuccessfulSignIn,
+  setPendingTotpSecret, type UserRow,
+} from './users.repository.js';
+import { vettingStatus } from './vetting.js';
+
+export type PasswordOutcome =
+  | { ok: true; userId: string; next: 'mfa_enrolment' | 'mfa_challenge' }
+  | { ok: false; message: string };
+
+export type CodeOutcome = { ok: true } | { ok: false; message: string };
+
+const WRONG_CREDENTIALS = 'Enter a correct email address and password';
+const WRONG_CODE = 'Enter the current 6-digit code from your authenticator app';
+
+/** The TOTP secret's sealing purpose and its binding to one account. */
+const TOTP_PURPOSE = 'totp-secret';
+const totpBinding = (userId: string): string => `user:${userId}:totp`;
+
+/**
+ * Sign-in in two steps, password then a TOTP code, with MFA mandatory for everyone. Refusals
+ * say what to do; unknown email and wrong password read (and take) the same.
+ */
+export class SignInService {
+  constructor(private readonly deps: { db: Db; clock: Clock; config: Config; keys: Keyring }) {}
+
+  async checkPassword(email: string, password: string): Promise<PasswordOutcome> {
+    const { db, clock, config } = this.deps;
+    const user = await findUserByEmail(db, email);
+    if (!user) {
+      await verifyPassword(await decoyPasswordHash(), password);
+      return { ok: false, message: WRONG_CREDENTIALS };
+    }
+    const now = clock.now();
+    if (user.locked_until && user.locked_until > now) return { ok: false, message: lockedMessage(user.locked_until) };
+    if (!(await verifyPassword(user.password_hash, password))) {
+      await this.recordFailure(user.id);
+      return { ok: false, message: WRONG_CREDENTIALS };
+    }
+    const refusal = this.refusalFor(user);
+    if (refusal) return { ok: false, message: refusal };
+    return { ok: true, userId: user.id, next: user.totp_enrolled_at ? 'mfa_challenge' : 'mfa_enrolment' };
+  }
+
+  /** Second step for an enrolled user: a fresh code that has not been used before. */
+  async checkCode(userId: string, code: string): Promise<CodeOutcome> {
+    const { db, clock } = this.deps;
+    const user = await findUserById(db, userId);
+    if (!user?.totp_secret || !user.totp_enrolled_at) return { ok: false, message: 'Set up your authenticator app first' };
+    const now = clock.now();
+    if (user.locked_until && user.locked_until > now) return { ok: false, message: lockedMessage(user.locked_until) };
+    const step = matchTotpStep(this.openSecret(user.id, user.totp_secret), code.replace(/\s/g, ''), now);
+    if (step === null || !(await acceptTotpStep(db, user.id, step))) {
+      await this.recordFailure(user.id);
+      return { ok: false, message: WRONG_CODE };
+    }
+    await recordSuccessfulSignIn(db, user.id, now);
+    return { ok: true };
+  }
+
+  /**
+   * The enrolment page's QR code and secret. A pending secret is kept until a code confirms it,
+   * so reloading the page shows the same one.
+   */
+  async enrolment(userId: string): Promise<{ secret: string; qrSvg: string }> {
+    const { db } = this.deps;
+    const user = await findUserById(db, userId);
+    if (!user) throw new Error('enrolment for a missing user');
+    let secret: string;
+    if (user.totp_secret && !user.totp_enrolled_at) {
+      secret = this.openSecret(user.id, user.totp_secret);
+    } else {
+      secret = newTotpSecret();
+      await setPendingTotpSecret(db, user.id, this.sealSecret(user.id, secret));
+    }
+    return { secret, qrSvg: await totpQrSvg(totpUri(secret, user.email)) };
+  }
+
+  async confirmEnrolment(userId: string, code: string): Promise<CodeOutcome> {
+    const { db, clock } = this.deps;
+    const user = await findUserById(db, userId);
+    if (!user?.totp_secret || user.totp_enrolled_at) return { ok: false, message: 'Start setting up your authenticator app again' };
+    const now = clock.now();
+    const step = matchTotpStep(this.openSecret(user.id, user.totp_secret), code.replace(/\s/g, ''), now);
+    if (step === null) {
+      await this.recordFailure(user.id);
+      return { ok: false, message: WRONG_CODE };
+    }
+    await confirmTotpEnrolment(db, user.id, now, step);
+    await recordSuccessfulSignIn(db, user.id, now);
+    return { ok: true };
+  }
+
+  sealSecret(userId: string, secret: string): Buffer {
+    return this.deps.keys.sealFor(TOTP_PURPOSE, Buffer.from(secret, 'utf8'), totpBinding(userId));
+  }
+
+  openSecret(userId: string, sealed: Buffer): string {
+    return this.deps.keys.openFor(TOTP_PURPOSE, sealed, totpBinding(userId)).toString('utf8');
+  }
+
+  private refusalFor(user: NonNullable<UserRow>): string | null {
+    if (user.disabled_at) return "Your account has been disabled. Contact your organisation's Signpost administrator.";
+    const vetting = vettingStatus(
+      { dbsCheckedOn: user.dbs_checked_on, trainingCompletedOn: user.training_completed_on, agreementSignedOn: user.agreement_signed_on },
+      ukDate(this.deps.clock.now()),
+      this.deps.config.vetting,
+    );
+    if (vetting.lapsed.length > 0) {
+      return `You cannot sign in because ${vetting.lapsed.join('; ')}. Ask your organisation's Signpost administrator to record the renewal.`;
+    }
+    return null;
+  }
+
+  private async recordFailure(userId: string): Promise<void> {
+    const { db, clock, config } = this.deps;
+    const lockUntil = new Date(clock.now().getTime() + config.signIn.lockMinutes * 60_000);
+    await recordFailedSignIn(db, userId, config.signIn.maxFailures, lockUntil);
+  }
+}
+
+function lockedMessage(until: Date): string {
+  return `Your account is locked after too many failed attempts. Try again after ${formatDateTime(until)}, or ask your administrator to unlock it.`;
+}

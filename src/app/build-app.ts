@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import type { Config } from '../platform/config/config.js';
+import type { Db } from '../platform/db/database.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Clock } from '../platform/time/clock.js';
+import { registerErrorHandling } from '../platform/http/error-handler.js';
+import { problemSchema } from '../platform/http/problem.js';
+import { registerRouteAccess } from '../platform/http/route-access.js';
+import { registerSecurity } from '../platform/http/security.js';
+import { registerStaticAssets } from '../platform/http/static-assets.js';
+import { createViewEnvironment, registerViews } from '../platform/views/views.js';
+import '../platform/http/request-context.js';
+import { readSessionCookie, clearSessionCookie } from '../accounts/session-cookie.js';
+import { registerSignInRoutes } from '../accounts/sign-in.routes.js';
+import { bearerToken } from '../api-clients/api-clients.service.js';
+import { registerOAuthRoutes } from '../api-clients/oauth.routes.js';
+import { registerOrganisationRoutes } from '../organisations/organisations.routes.js';
+import { registerHomeRoutes } from '../home/home.routes.js';
+import { registerHealthRoutes } from './health.routes.js';
+import { createServices } from './services.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  keys: Keyring;
+  logger: Logger;
+}
+
+/** Every route the app serves, with the access rule it declared; for the deny-by-default test. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
+
+/**
+ * The composition root: wires services by hand and returns a ready Fastify instance. It never
+ * listens; `server.ts`, the CLI and every test call it.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db, clock, keys, logger } = deps;
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Accept a caller's request id only if it looks like one, so logs cannot be forged through it.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  app.decorate('routeTable', [] as RouteEntry[]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) app.routeTable.push({ method, url: route.url, access: route.config?.access });
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Services, wired once.
+  const { sessions, signIn, apiClients, organisations } = createServices({ config, db, clock, keys });
+
+  // Platform.
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Signpost API',
+        version: '1',
+        description: 'Multi-agency signposting for children known to services. Agency systems authenticate with OAuth 2.0 client credentials.',
+      },
+      components: {
+        securitySchemes: {
+          clientCredentials: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: {} } } },
+        },
+      },
+    },
+  });
+  app.addSchema(problemSchema);
+  registerSecurity(app, config);
+  registerViews(app, createViewEnvironment());
+  registerErrorHandling(app);
+  registerRouteAccess(app, {
+    loadSession: async (request, reply) => {
+      const loaded = await sessions.load(readSessionCookie(request, config));
+      if (!loaded && readSessionCookie(request, config)) clearSessionCookie(reply, config);
+      request.session = loaded?.session ?? null;
+      request.user = loaded?.user ?? null;
+    },
+    apiCaller: (request) => apiClients.callerFor(bearerToken(request.headers.authorization)),
+  });
+  await registerStaticAssets(app);
+
+  // Domains.
+  registerHealthRoutes(app, { db });
+  registerSignInRoutes(app, { config, signIn, sessions });
+  registerHomeRoutes(app);
+  registerOAuthRoutes(app, { apiClients });
+  registerOrganisationRoutes(app, { organisations });
+
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../platform/config/config.js';
+import type { Logger } from '../platform/logging/logger.js';
+import { systemClock } from '../platform/time/clock.js';
+import { seedDemoWorld } from '../demo/seed.js';
+import { buildApp } from './build-app.js';
+import { openRuntime } from './runtime.js';
+import { createServices } from './services.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  seeded: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Signpost: database (embedded unless DATABASE_URL is set), migrations, the demo world
+ * when asked and the database is empty, then HTTP. `stop` closes HTTP first, then the database.
+ */
+export async function startServer(config: Config, logger: Logger, options: { demo: boolean; demoSeed?: number }): Promise<RunningServer> {
+  const runtime = await openRuntime(config, logger);
+  try {
+    const clock = systemClock;
+    let seeded = false;
+    if (options.demo) {
+      const services = createServices({ config, db: runtime.db, clock, keys: runtime.keys });
+      const result = await seedDemoWorld({ db: runtime.db, clock, users: services.users }, { seed: options.demoSeed ?? 2026 });
+      seeded = result.seeded;
+    }
+    const app = await buildApp({ config, db: runtime.db, clock, keys: runtime.keys, logger });
+    const address = await app.listen({ port: config.port, host: config.host });
+    const url = address.replace('127.0.0.1', 'localhost');
+    return {
+      app,
+      url,
+      seeded,
+      async stop() {
+        await app.close();
+        await runtime.close();
+      },
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}

@@ -1,0 +1,29 @@
+import type { Config } from '../platform/config/config.js';
+import type { Db } from '../platform/db/database.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import type { Clock } from '../platform/time/clock.js';
+import { SessionsService } from '../accounts/sessions.service.js';
+import { SignInService } from '../accounts/sign-in.service.js';
+import { UsersService } from '../accounts/users.service.js';
+import { ApiClientsService } from '../api-clients/api-clients.service.js';
+import { OrganisationsService } from '../organisations/organisations.service.js';
+
+export interface ServiceDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  keys: Keyring;
+}
+
+/** Every service, wired by hand in one place; the app and the CLI both use this. */
+export function createServices(deps: ServiceDeps) {
+  const { config, db, clock, keys } = deps;
+  const sessions = new SessionsService({ db, clock, config });
+  const signIn = new SignInService({ db, clock, config, keys });
+  const users = new UsersService({ db, clock, signIn, sessions });
+  const apiClients = new ApiClientsService({ db, clock, config });
+  const organisations = new OrganisationsService({ db });
+  return { sessions, signIn, users, apiClients, organisations };
+}
+
+export type Services = ReturnType<typeof createServices>;

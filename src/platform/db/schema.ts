@@ -1,0 +1,89 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** A `date` column: PostgreSQL dates are read as "YYYY-MM-DD" strings, never as JS Dates. */
+type DateColumn = string;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface OrganisationsTable {
+  id: Generated<string>;
+  code: string;
+  kind: 'council' | 'police' | 'nhs_trust' | 'gp_practice' | 'school' | 'voluntary' | 'national';
+  name: string;
+  council_id: string | null;
+  office_hours_phone: string | null;
+  emergency_duty_phone: string | null;
+  email: string | null;
+  urn: string | null;
+  ods_code: string | null;
+  created_at: CreatedAt;
+}
+
+export interface PractitionersTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  role: string;
+  team: string | null;
+  phone: string | null;
+  email: string | null;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  organisation_id: string;
+  practitioner_id: string | null;
+  email: string;
+  display_name: string;
+  role: string;
+  password_hash: string;
+  totp_secret: Buffer | null;
+  totp_enrolled_at: Timestamp | null;
+  totp_last_step: ColumnType<number, number | undefined, number>;
+  dbs_checked_on: DateColumn;
+  training_completed_on: DateColumn;
+  agreement_signed_on: DateColumn;
+  failed_signins: ColumnType<number, number | undefined, number>;
+  locked_until: Timestamp | null;
+  disabled_at: Timestamp | null;
+  last_signed_in_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  id_hash: Buffer;
+  user_id: string;
+  stage: 'mfa_enrolment' | 'mfa_challenge' | 'active';
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface ApiClientsTable {
+  id: Generated<string>;
+  client_id: string;
+  secret_hash: Buffer;
+  organisation_id: string;
+  name: string;
+  created_at: CreatedAt;
+  disabled_at: Timestamp | null;
+}
+
+export interface ApiTokensTable {
+  token_hash: Buffer;
+  api_client_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** The database as Kysely sees it. Only repositories and migrations use these types. */
+export interface Database {
+  organisations: OrganisationsTable;
+  practitioners: PractitionersTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_clients: ApiClientsTable;
+  api_tokens: ApiTokensTable;
+}

@@ -1,0 +1,85 @@
+/**
+ * Calendar dates ("2026-03-14") without a time or zone. Statutory timescales count days in
+ * England, so dates are plain values; `ukToday` turns an instant into the date in UK time.
+ */
+export type CalendarDate = string;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real date in YYYY-MM-DD form (rejects 2026-02-30). */
+export function isCalendarDate(value: string): value is CalendarDate {
+  const m = ISO_DATE.exec(value);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.toISOString().slice(0, 10) === value;
+}
+
+export function toUtcDate(date: CalendarDate): Date {
+  if (!isCalendarDate(date)) throw new RangeError(`not a calendar date: ${date}`);
+  return new Date(`${date}T00:00:00Z`);
+}
+
+export function fromUtcDate(date: Date): CalendarDate {
+  return date.toISOString().slice(0, 10);
+}
+
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  const d = toUtcDate(date);
+  d.setUTCDate(d.getUTCDate() + days);
+  return fromUtcDate(d);
+}
+
+/** Adds calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb). */
+export function addMonths(date: CalendarDate, months: number): CalendarDate {
+  const d = toUtcDate(date);
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
+  return fromUtcDate(d);
+}
+
+export function addYears(date: CalendarDate, years: number): CalendarDate {
+  return addMonths(date, years * 12);
+}
+
+/** 0 = Sunday … 6 = Saturday. */
+export function dayOfWeek(date: CalendarDate): number {
+  return toUtcDate(date).getUTCDay();
+}
+
+const londonDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+/** The calendar date in the UK at the given instant (handles BST). */
+export function ukDate(instant: Date): CalendarDate {
+  return londonDate.format(instant);
+}
+
+const longDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+const longDateTime = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hour12: true,
+});
+
+/** "14 March 2026", the GOV.UK style. */
+export function formatDate(date: CalendarDate): string {
+  return longDate.format(toUtcDate(date));
+}
+
+/** "14 March 2026 at 3:05pm" in UK time. */
+export function formatDateTime(instant: Date): string {
+  const parts = longDateTime.formatToParts(instant);
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')}${get('dayPeriod').toLowerCase()}`;
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import nunjucks from 'nunjucks';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GOVUK_FRONTEND_DIR, SOURCE_DIR } from '../config/paths.js';
+import { formatDate, formatDateTime, isCalendarDate } from '../time/calendar-date.js';
+
+export const SERVICE_NAME = 'Signpost';
+
+/**
+ * Nunjucks with GOV.UK Frontend. Templates are looked up in `src/` (so a domain's page is
+ * "accounts/views/sign-in.njk"), then the shared layouts in `platform/views/templates`, then
+ * GOV.UK Frontend ("govuk/components/button/macro.njk"). Autoescaping is always on.
+ */
+export function createViewEnvironment(): nunjucks.Environment {
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader([SOURCE_DIR, path.join(SOURCE_DIR, 'platform', 'views', 'templates'), GOVUK_FRONTEND_DIR], {
+      noCache: false,
+    }),
+    { autoescape: true, throwOnUndefined: false },
+  );
+  env.addFilter('govukDate', (value: unknown) => {
+    if (value instanceof Date) return formatDate(value.toISOString().slice(0, 10));
+    return typeof value === 'string' && isCalendarDate(value) ? formatDate(value) : '';
+  });
+  env.addFilter('govukDateTime', (value: unknown) => (value instanceof Date ? formatDateTime(value) : ''));
+  return env;
+}
+
+/** The values every page needs: the user for the header, the CSP nonce, the CSRF token. */
+function pageContext(request: FastifyRequest): Record<string, unknown> {
+  return {
+    serviceName: SERVICE_NAME,
+    cspNonce: request.cspNonce,
+    csrfToken: request.session?.csrfToken ?? request.anonymousCsrf,
+    currentUser: request.user,
+    currentPath: request.url.split('?')[0],
+  };
+}
+
+export function registerViews(app: FastifyInstance, env: nunjucks.Environment): void {
+  app.decorateReply('renderPage', function renderPage(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
+    const html = env.render(template, { ...pageContext(this.request), ...context });
+    return this.type('text/html; charset=utf-8').send(html);
+  });
+}
