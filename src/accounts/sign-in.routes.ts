@@ -14,8 +14,6 @@ const CodeForm = Type.Object(
   { additionalProperties: false },
 );
 
-/** Sign-in attempts per client address per minute, on top of per-account lockout. */
-const signInRateLimit = { max: 20, timeWindow: '1 minute' };
 
 const errorList = (fieldErrors: Record<string, string>) =>
   Object.entries(fieldErrors).map(([field, text]) => ({ text, href: `#${field}` }));
@@ -25,6 +23,7 @@ export function registerSignInRoutes(
   deps: { config: Config; signIn: SignInService; sessions: SessionsService },
 ): void {
   const { config, signIn, sessions } = deps;
+  const signInRateLimit = { max: config.signIn.attemptsPerMinute, timeWindow: '1 minute' };
 
   app.get('/sign-in', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     if (request.user) return reply.redirect('/');

@@ -25,6 +25,8 @@ export interface Config {
     /** Failed attempts before an account is locked. */
     readonly maxFailures: number;
     readonly lockMinutes: number;
+    /** Sign-in attempts allowed per client address per minute (on top of account lockout). */
+    readonly attemptsPerMinute: number;
   };
   readonly vetting: {
     /** An enhanced DBS check older than this stops access (statutory practice: renew every 3 years). */
@@ -114,6 +116,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     signIn: {
       maxFailures: integer(env, 'SIGNPOST_SIGNIN_MAX_FAILURES', 5, 1, 100),
       lockMinutes: integer(env, 'SIGNPOST_SIGNIN_LOCK_MINUTES', 15, 1, 24 * 60),
+      attemptsPerMinute: integer(env, 'SIGNPOST_SIGNIN_ATTEMPTS_PER_MINUTE', 20, 1, 100_000),
     },
     vetting: { dbsValidYears: 3, trainingValidYears: 3, agreementValidYears: 1 },
     apiTokenMinutes: integer(env, 'SIGNPOST_API_TOKEN_MINUTES', 15, 1, 24 * 60),

@@ -1,0 +1,75 @@
+/**
+ * `npm test`: starts one real PostgreSQL for the whole run (the embedded server, or the one at
+ * TEST_DATABASE_URL, e.g. Debian's PostgreSQL 15), migrates a template database, then runs every
+ * `*.test.ts` with node's test runner. Browser tests (test/e2e) need Chromium; `--no-browser`
+ * skips them for a quick loop, but CI always runs them.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { createDatabase } from '../src/platform/db/database.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../src/platform/db/embedded-postgres.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { createLogger } from '../src/platform/logging/logger.js';
+import { PROJECT_ROOT } from '../src/platform/config/paths.js';
+import { TEMPLATE_DATABASE } from '../test/test-database.js';
+
+const args = process.argv.slice(2);
+const noBrowser = args.includes('--no-browser');
+const explicitFiles = args.filter((a) => !a.startsWith('--'));
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) findTests(full, out);
+    else if (entry.name.endsWith('.test.ts')) out.push(path.relative(PROJECT_ROOT, full));
+  }
+  return out;
+}
+
+const files = explicitFiles.length > 0
+  ? explicitFiles
+  : ['src', 'migrations', 'test'].flatMap((d) => findTests(path.join(PROJECT_ROOT, d))).filter((f) => !(noBrowser && f.startsWith('test/e2e/'))).sort();
+
+const logger = createLogger({ logLevel: 'warn' });
+let embedded: EmbeddedServer | undefined;
+let adminUrl = process.env['TEST_DATABASE_URL'];
+if (!adminUrl) {
+  const dataDir = path.join(PROJECT_ROOT, '.test-data');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres', logger });
+  adminUrl = embedded.adminUrl;
+}
+
+let exitCode = 1;
+try {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
+  console.log(`Test database: PostgreSQL ${rows[0]?.server_version} (${embedded ? 'embedded' : 'TEST_DATABASE_URL'})`);
+  // Leftovers from an interrupted run, then a fresh template.
+  const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'signpost_test_%'");
+  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await admin.end();
+
+  const templateUrl = new URL(adminUrl);
+  templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
+  const template = createDatabase({ url: templateUrl.toString(), poolSize: 1 });
+  await migrateToLatest(template);
+  await template.destroy();
+
+  console.log(`Running ${files.length} test files…`);
+  exitCode = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, SIGNPOST_TEST_ADMIN_URL: adminUrl, NODE_ENV: 'test' },
+    });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+} finally {
+  await embedded?.stop();
+}
+process.exit(exitCode);
