@@ -30,10 +30,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: {
         // Paths only: query strings can hold search terms such as names.
-        req: (req: { method: string; url: string; id: string }) => ({
+        req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: req.url?.split('?')[0],
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
