@@ -32,7 +32,7 @@ export class SignInService {
   constructor(private readonly deps: { db: Db; clock: Clock; config: Config; keys: Keyring }) {}
 
   async checkPassword(email: string, password: string): Promise<PasswordOutcome> {
-    const { db, clock, config } = this.deps;
+    const { db, clock } = this.deps;
     const user = await findUserByEmail(db, email);
     if (!user) {
       await verifyPassword(await decoyPasswordHash(), password);

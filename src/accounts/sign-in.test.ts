@@ -220,6 +220,6 @@ describe('sessions', () => {
     const response = await session.post('/sign-in', { email, password: TEST_PASSWORD });
     const cookie = response.cookies.find((c) => c.name === 'signpost_session');
     assert.ok(cookie?.httpOnly);
-    assert.equal(cookie?.sameSite, 'Lax');
+    assert.equal(cookie.sameSite, 'Lax');
   });
 });

@@ -57,7 +57,7 @@ describe('agency systems authenticate with OAuth 2.0 client credentials', () => 
   test('a missing grant type is a validation error naming the field', async () => {
     const response = await t.app.inject(form({ client_id: client.clientId }));
     assert.equal(response.statusCode, 400);
-    assert.ok('grant_type' in (response.json<{ errors: Record<string, string> }>().errors ?? {}));
+    assert.ok('grant_type' in response.json<{ errors: Record<string, string> }>().errors);
   });
 
   test('a token stops working when it expires', async () => {

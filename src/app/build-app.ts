@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db, clock, keys, logger } = deps;
 
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger, // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- pino's Logger is wider than Fastify's base logger type
     // Accept a caller's request id only if it looks like one, so logs cannot be forged through it.
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];

@@ -4,7 +4,6 @@ import { createLogger, type Logger } from '../platform/logging/logger.js';
 import { DomainError } from '../platform/http/errors.js';
 import { MigrationError } from '../platform/db/migrate.js';
 import { systemClock } from '../platform/time/clock.js';
-import { addDays, ukDate } from '../platform/time/calendar-date.js';
 import { randomToken } from '../platform/crypto/tokens.js';
 import { totpCode } from '../accounts/totp.js';
 import { ACCOUNT_ROLES } from '../accounts/roles.js';
@@ -210,10 +209,6 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-// Vetting defaults help `users add` examples stay valid; referenced so the import is used.
-void addDays;
-void ukDate;
 
 const code = await runCli(process.argv);
 if (code !== 0 || !process.argv.includes('serve')) process.exitCode = code;

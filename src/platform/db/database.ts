@@ -13,13 +13,15 @@ const DATE_OID = 1082;
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
+const defaultParser = pg.types.getTypeParser as (oid: number, format: string) => (value: string) => unknown;
+
 /** Per-pool type parsers, so nothing global is changed: dates stay calendar strings. */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === DATE_OID) return (value: string) => value;
     // Counts and sums fit comfortably in a double for every figure Signpost reports.
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
+    return defaultParser(oid, format ?? 'text');
   }) as typeof pg.types.getTypeParser,
 };
 

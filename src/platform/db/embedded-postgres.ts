@@ -123,7 +123,7 @@ async function readOrCreateSecret(file: string): Promise<string> {
  */
 async function makeTraversableForPostgresUser(dir: string, logger: Logger): Promise<void> {
   let current = path.resolve(dir);
-  while (true) {
+  for (;;) {
     const stat = await fs.stat(current);
     if ((stat.mode & 0o001) === 0) {
       await fs.chmod(current, stat.mode | 0o001);

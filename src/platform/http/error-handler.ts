@@ -42,8 +42,9 @@ function resolve(error: FastifyError | DomainError | Error): Resolved {
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const errors: Record<string, string> = {};
+    const context: string | undefined = fastifyError.validationContext;
     for (const issue of fastifyError.validation) {
-      const field = issue.instancePath.replace(/^\//, '').replace(/\//g, '.') || (issue.params as { missingProperty?: string }).missingProperty || fastifyError.validationContext || 'request';
+      const field = issue.instancePath.replace(/^\//, '').replace(/\//g, '.') || (issue.params as { missingProperty?: string }).missingProperty || context || 'request';
       errors[field] ??= issue.message ?? 'is not valid';
     }
     return { status: 400, code: 'validation-failed', detail: 'The request is not valid: check the fields listed.', errors };
@@ -56,8 +57,9 @@ function resolve(error: FastifyError | DomainError | Error): Resolved {
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const safe = (fastifyError.code && SAFE_FRAMEWORK_MESSAGES[fastifyError.code]) ?? titleFor(status);
-    return { status, code: (fastifyError.code ?? 'bad-request').toLowerCase(), detail: safe };
+    // Fastify errors always carry a code; other libraries' 4xx errors may not.
+    const code = (fastifyError.code as string | undefined) ?? 'bad-request';
+    return { status, code: code.toLowerCase(), detail: SAFE_FRAMEWORK_MESSAGES[code] ?? titleFor(status) };
   }
   return { status: 500, code: 'internal-error', detail: 'Something went wrong on our side. It has been logged; try again.' };
 }

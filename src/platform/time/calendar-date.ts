@@ -15,7 +15,7 @@ export function isCalendarDate(value: string): value is CalendarDate {
 }
 
 export function toUtcDate(date: CalendarDate): Date {
-  if (!isCalendarDate(date)) throw new RangeError(`not a calendar date: ${date}`);
+  if (!isCalendarDate(date)) throw new RangeError(`not a calendar date: ${String(date)}`);
   return new Date(`${date}T00:00:00Z`);
 }
 
