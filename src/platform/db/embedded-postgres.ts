@@ -42,7 +42,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (isRoot) await makeTraversableForPostgresUser(dataDir, logger);
   const password = await readOrCreateSecret(path.join(dataDir, 'postgres-password'));
-  await stopOrphanedServer(clusterDir, logger);
+  const urlFor = (port: number, db: string) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
+
+  const existing = await existingServer(clusterDir);
+  if (existing && !existing.orphaned) {
+    // Another Signpost process (e.g. `signpost serve`) owns this cluster: share it, never stop it.
+    logger.info({ port: existing.port }, 'using the PostgreSQL server already running for this data folder');
+    await ensureDatabase(urlFor(existing.port, 'postgres'), database);
+    return { url: urlFor(existing.port, database), adminUrl: urlFor(existing.port, 'postgres'), stop: async () => undefined };
+  }
+  if (existing) await stopOrphanedServer(existing.pid, logger);
 
   const port = await freePort();
   const recentLog: string[] = [];
@@ -85,12 +94,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     throw new Error(`The embedded PostgreSQL server in ${clusterDir} did not start. Its last messages:\n${recentLog.join('\n')}`);
   }
 
-  const adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const adminUrl = urlFor(port, 'postgres');
   await ensureDatabase(adminUrl, database);
   logger.info({ port }, 'embedded PostgreSQL is ready');
 
   return {
-    url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    url: urlFor(port, database),
     adminUrl,
     stop: () => server.stop(),
   };
@@ -135,16 +144,35 @@ async function makeTraversableForPostgresUser(dir: string, logger: Logger): Prom
   }
 }
 
-/** Shuts down a server whose owner died without stopping it (e.g. after `kill -9`). */
-async function stopOrphanedServer(clusterDir: string, logger: Logger): Promise<void> {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  let pid: number;
+/**
+ * The server recorded in `postmaster.pid`, if it is still running. It is orphaned when the
+ * process that started it has died (after `kill -9` its parent becomes init or a subreaper).
+ */
+async function existingServer(clusterDir: string): Promise<{ pid: number; port: number; orphaned: boolean } | null> {
+  let lines: string[];
   try {
-    pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
+    lines = (await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n');
   } catch {
-    return;
+    return null;
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isPostgresProcess(pid)) return;
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isPostgresProcess(pid)) return null;
+  const parent = Number(psField(pid, 'ppid'));
+  const orphaned = !(parent > 1 && psField(parent, 'comm').includes('node'));
+  return { pid, port, orphaned };
+}
+
+function psField(pid: number, field: 'ppid' | 'comm'): string {
+  try {
+    return execFileSync('ps', ['-o', `${field}=`, '-p', String(pid)], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Shuts down a server whose owner died without stopping it (e.g. after `kill -9`). */
+async function stopOrphanedServer(pid: number, logger: Logger): Promise<void> {
   logger.warn({ pid }, 'a PostgreSQL server from an earlier run is still running; shutting it down');
   process.kill(pid, 'SIGINT'); // fast shutdown: roll back open transactions, checkpoint, exit
   for (let waited = 0; waited < 60_000; waited += 100) {
@@ -164,12 +192,7 @@ function isAlive(pid: number): boolean {
 }
 
 function isPostgresProcess(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' }).includes('postgres');
-  } catch {
-    return false;
-  }
+  return isAlive(pid) && psField(pid, 'comm').includes('postgres');
 }
 
 async function freePort(): Promise<number> {
