@@ -42,6 +42,13 @@ if (!adminUrl) {
   adminUrl = embedded.adminUrl;
 }
 
+// Ctrl-C: stop our PostgreSQL before leaving (the test child gets the signal too).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 let exitCode = 1;
 try {
   const admin = new pg.Client({ connectionString: adminUrl });

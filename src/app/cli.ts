@@ -59,7 +59,9 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'folder for the embedded database and key file (env SIGNPOST_DATA_DIR; default ./data)')
     .option('--database-url <url>', 'use this PostgreSQL server instead of the embedded one (env DATABASE_URL)')
     .option('--verbose', 'show log lines')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Before any subcommand is added, so they all inherit it: errors come back to runCli.
+    .exitOverride();
 
   program.command('serve')
     .description('start the web service (Ctrl-C stops it and the embedded database cleanly)')
@@ -190,7 +192,6 @@ export function buildProgram(): Command {
 /** Errors people can act on print one clear line; anything else is a bug and shows its stack. */
 export async function runCli(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return 0;

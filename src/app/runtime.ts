@@ -1,7 +1,7 @@
 import type { Config } from '../platform/config/config.js';
-import { createDatabase, type Db } from '../platform/db/database.js';
+import { createDatabase, pingDatabase, type Db } from '../platform/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../platform/db/embedded-postgres.js';
-import { migrateToLatest } from '../platform/db/migrate.js';
+import { migrateToLatest, MigrationError } from '../platform/db/migrate.js';
 import { loadKeyring, type Keyring } from '../platform/crypto/keyring.js';
 import type { Logger } from '../platform/logging/logger.js';
 
@@ -23,6 +23,10 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
   const url = config.databaseUrl ?? embedded!.url;
   const db = createDatabase({ url, poolSize: config.dbPoolSize });
   try {
+    if (!(await pingDatabase(db, 5_000))) {
+      const where = new URL(url);
+      throw new MigrationError(`Cannot reach PostgreSQL at ${where.hostname}:${where.port || '5432'}. Check that the server is running and DATABASE_URL is right.`);
+    }
     if (options.migrate !== false) {
       const results = await migrateToLatest(db);
       for (const result of results) logger.info({ migration: result.migrationName, status: result.status }, 'migration');

