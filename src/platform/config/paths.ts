@@ -15,5 +15,7 @@ function findProjectRoot(): string {
 
 export const PROJECT_ROOT = findProjectRoot();
 export const SOURCE_DIR = path.join(PROJECT_ROOT, 'src');
-export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
+/** Compiled code (`npm run build`) loads the compiled migrations; tsx loads the sources. */
+const RUNNING_BUILT = fileURLToPath(import.meta.url).startsWith(path.join(PROJECT_ROOT, 'dist') + path.sep);
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, RUNNING_BUILT ? 'dist/migrations' : 'migrations');
 export const GOVUK_FRONTEND_DIR = path.join(PROJECT_ROOT, 'node_modules', 'govuk-frontend', 'dist');
