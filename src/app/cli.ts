@@ -9,6 +9,7 @@ import { totpCode } from '../accounts/totp.js';
 import { ACCOUNT_ROLES } from '../accounts/roles.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../demo/demo-accounts.js';
 import { seedDemoWorld } from '../demo/seed.js';
+import { registerMatchCommands } from '../matching/match.cli.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServices, type Services } from './services.js';
 import { startServer } from './server.js';
@@ -185,6 +186,8 @@ export function buildProgram(): Command {
       const left = 30 - (Math.floor(now.getTime() / 1000) % 30);
       console.log(`${totpCode(DEMO_TOTP_SECRET, now)}   (valid for ${left} more seconds)`);
     });
+
+  registerMatchCommands(program);
 
   return program;
 }

@@ -1,0 +1,150 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseCsv, csvField, CsvError } from './csv.parse.js';
+import { checkColumns, rowToPerson, type ColumnMap } from './column-map.js';
+import { normaliseRecord } from './record.normalise.js';
+import type { DobFormat } from './dob.parse.js';
+import type { MatchRecord } from './match-record.js';
+import { runBatch, type BatchResult, type ProgressReporter } from './batch.js';
+import { bCubed, bestEdgeF1, edgeScores, overMerges, pairwiseScores } from './metrics.js';
+import { UsageError } from './usage-error.js';
+
+export interface EvaluationRequest {
+  files: readonly string[];
+  map: ColumnMap;
+  dobFormat: DobFormat;
+  idColumn?: string;
+  entityColumn?: string;
+  entityPattern?: RegExp;
+  exclude: readonly string[];
+  threshold: number;
+  clustersOut?: string;
+  progress?: ProgressReporter;
+}
+
+/** The figures `match evaluate --json` prints, in this order. */
+export interface EvaluationReport {
+  records: number;
+  candidate_pairs: number;
+  blocking_recall: number;
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  edge_f1_at_threshold: number;
+  best_f1: number;
+  b3_f1: number;
+  over_merges: number;
+  seconds: number;
+  peak_rss_mb: number;
+}
+
+export interface EvaluationDetails {
+  report: EvaluationReport;
+  bestThreshold: number;
+  truePairs: number;
+  refusedJoins: number;
+  clusters: number;
+  b3: { precision: number; recall: number };
+  edge: { precision: number; recall: number };
+  batch: BatchResult;
+}
+
+interface LoadedFile {
+  ids: string[];
+  entities: string[];
+  records: MatchRecord[];
+}
+
+function loadFile(file: string, source: 0 | 1, offset: number, request: EvaluationRequest): LoadedFile {
+  if (!existsSync(file)) throw new UsageError(`file not found: ${file} — check the path`);
+  let table;
+  try {
+    table = parseCsv(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if (e instanceof CsvError) throw new UsageError(`${file} is not valid CSV: ${e.message}`);
+    throw e;
+  }
+  const { header, rows } = table;
+  const truthColumns = [request.idColumn, request.entityColumn].filter((c): c is string => c !== undefined);
+  for (const column of [...truthColumns, ...request.exclude]) {
+    if (!header.includes(column)) throw new UsageError(`${file} has no column "${column}"; its columns are: ${header.join(', ')}`);
+  }
+  checkColumns(request.map, header, file, new Set([...truthColumns, ...request.exclude]));
+  const idAt = request.idColumn ? header.indexOf(request.idColumn) : -1;
+  const entityAt = request.entityColumn ? header.indexOf(request.entityColumn) : -1;
+  const ids: string[] = [];
+  const entities: string[] = [];
+  const records: MatchRecord[] = [];
+  rows.forEach((row, r) => {
+    const id = idAt >= 0 ? (row[idAt] ?? '') : String(r + 1);
+    let entity: string;
+    if (request.entityPattern) {
+      const m = request.entityPattern.exec(id);
+      if (!m || m[1] === undefined) throw new UsageError(`--entity-pattern ${String(request.entityPattern)} found no capture group in id "${id}" (row ${r + 2} of ${file}); give a regex with one (...) group that matches every id`);
+      entity = m[1];
+    } else {
+      entity = row[entityAt] ?? '';
+    }
+    ids.push(id);
+    entities.push(entity);
+    // Only mapped columns are read here: truth columns never reach the matcher.
+    records.push(normaliseRecord(rowToPerson(request.map, header, row), offset + r, source, request.dobFormat));
+  });
+  return { ids, entities, records };
+}
+
+/** Runs the matcher on one file (de-duplication) or two (linkage) and scores it against the truth. */
+export function evaluate(request: EvaluationRequest): EvaluationDetails {
+  const started = process.hrtime.bigint();
+  if (request.files.length < 1 || request.files.length > 2) throw new UsageError('give one file to de-duplicate or two files to link');
+  if (!request.entityColumn && !request.entityPattern) throw new UsageError('say where the truth is: --entity <column> or --id <column> with --entity-pattern <regex>');
+  if (request.entityPattern && !request.idColumn) throw new UsageError('--entity-pattern reads the --id column: give --id <column> too');
+  const link = request.files.length === 2;
+  const first = loadFile(request.files[0] as string, 0, 0, request);
+  const second = link ? loadFile(request.files[1] as string, 1, first.records.length, request) : { ids: [], entities: [], records: [] };
+  const records = [...first.records, ...second.records];
+  const ids = [...first.ids, ...second.ids];
+  const entities = [...first.entities, ...second.entities];
+  const sources = link ? Int8Array.from(records, (r) => r.source) : null;
+
+  const batch = runBatch(records, { link, threshold: request.threshold, ...(request.progress ? { progress: request.progress } : {}) });
+  const clusterOf = batch.clustering.clusterOf;
+  const pairwise = pairwiseScores(clusterOf, entities, sources);
+  const isTrue = Array.from({ length: batch.probabilities.length }, (_, p) => entities[batch.pairs[2 * p] as number] === entities[batch.pairs[2 * p + 1] as number]);
+  const truePairsBlocked = isTrue.filter(Boolean).length;
+  const edge = edgeScores(batch.probabilities, isTrue, pairwise.truePairs, request.threshold);
+  const best = bestEdgeF1(batch.probabilities, isTrue, pairwise.truePairs);
+  const b3 = bCubed(clusterOf, entities);
+
+  if (request.clustersOut) {
+    const lines = ['id,cluster', ...ids.map((id, i) => `${csvField(id)},${String(clusterOf[i])}`)];
+    writeFileSync(request.clustersOut, `${lines.join('\n')}\n`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
+  const report: EvaluationReport = {
+    records: records.length,
+    candidate_pairs: batch.pairs.length / 2,
+    blocking_recall: round(pairwise.truePairs === 0 ? 1 : truePairsBlocked / pairwise.truePairs),
+    threshold: request.threshold,
+    precision: round(pairwise.precision),
+    recall: round(pairwise.recall),
+    f1: round(pairwise.f1),
+    edge_f1_at_threshold: round(edge.f1),
+    best_f1: round(best.f1),
+    b3_f1: round(b3.f1),
+    over_merges: overMerges(clusterOf, entities),
+    seconds: round(seconds, 2),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  return {
+    report,
+    bestThreshold: best.threshold,
+    truePairs: pairwise.truePairs,
+    refusedJoins: batch.clustering.refusedJoins,
+    clusters: batch.clustering.clusters,
+    b3: { precision: b3.precision, recall: b3.recall },
+    edge: { precision: edge.precision, recall: edge.recall },
+    batch,
+  };
+}

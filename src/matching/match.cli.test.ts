@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Command, CommanderError } from 'commander';
+import { registerMatchCommands } from './match.cli.js';
+
+// Evaluation data lives beside the project, never inside it: <project>/../shared/data.
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const febrl1 = join(projectRoot, '..', 'shared', 'data', 'linkage', 'febrl1.csv');
+const FEBRL_MAP = 'given_name=given_name,family_name=surname,address=street_number+address_1+address_2,town=suburb,postcode=postcode,dob=date_of_birth';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const program = new Command().exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
+  registerMatchCommands(program);
+  const log = console.log;
+  console.log = (...parts: unknown[]) => {
+    stdout += `${parts.join(' ')}\n`;
+  };
+  try {
+    await program.parseAsync(['node', 'signpost', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    if (e instanceof CommanderError) return { code: e.exitCode, stdout, stderr };
+    throw e;
+  } finally {
+    console.log = log;
+  }
+}
+
+const febrlArgs = ['match', 'evaluate', febrl1, '--id', 'rec_id', '--entity-pattern', 'rec-(\\d+)-', '--dob-format', 'YYYYMMDD'];
+
+test('an analyst de-duplicates FEBRL1 without NHS numbers and gets high precision and F1 at the operating point', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'signpost-match-'));
+  const clusters = join(out, 'clusters.csv');
+  const { code, stdout } = await run([...febrlArgs, '--map', FEBRL_MAP, '--json', '--clusters-out', clusters]);
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout) as Record<string, number>;
+  assert.deepEqual(Object.keys(report), ['records', 'candidate_pairs', 'blocking_recall', 'threshold', 'precision', 'recall', 'f1', 'edge_f1_at_threshold', 'best_f1', 'b3_f1', 'over_merges', 'seconds', 'peak_rss_mb']);
+  assert.equal(report.records, 1000);
+  // Measured 0.9616 F1, precision 1.0; floors sit a little below.
+  assert.ok((report.f1 ?? 0) >= 0.94, `F1 ${report.f1}`);
+  assert.ok((report.precision ?? 0) >= 0.999, `precision ${report.precision}`);
+  assert.ok((report.blocking_recall ?? 0) >= 0.98);
+  assert.equal(report.over_merges, 0);
+  const lines = readFileSync(clusters, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'id,cluster');
+  assert.equal(lines.length, 1001, 'every record, singletons included, has a cluster');
+});
+
+test('with the social security number as a strong identifier FEBRL1 is matched almost perfectly', async () => {
+  const { code, stdout } = await run([...febrlArgs, '--map', `${FEBRL_MAP},identifier=soc_sec_id`, '--json']);
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout) as Record<string, number>;
+  // Measured 0.998.
+  assert.ok((report.f1 ?? 0) >= 0.99, `F1 ${report.f1}`);
+  assert.ok((report.precision ?? 0) >= 0.999);
+});
+
+test('the human table names the declared threshold and the over-merge count', async () => {
+  const { code, stdout } = await run([...febrlArgs, '--map', FEBRL_MAP]);
+  assert.equal(code, 0);
+  assert.match(stdout, /threshold \(declared\)\s+0\.99/);
+  assert.match(stdout, /over-merged clusters\s+0/);
+});
+
+test('a missing file is a usage error (exit 2) that says to check the path', async () => {
+  const { code, stderr } = await run(['match', 'evaluate', '/no/such/file.csv', '--map', 'given_name=a', '--entity', 'x']);
+  assert.equal(code, 2);
+  assert.match(stderr, /file not found: \/no\/such\/file\.csv — check the path/);
+});
+
+test('an unknown column in --map is named, with the columns the file does have', async () => {
+  const { code, stderr } = await run([...febrlArgs, '--map', 'given_name=first_name']);
+  assert.equal(code, 2);
+  assert.match(stderr, /no column "first_name".*its columns are: rec_id, given_name/);
+});
+
+test('a bad regex or one without a capture group is refused with an example', async () => {
+  const bad = await run(['match', 'evaluate', febrl1, '--id', 'rec_id', '--entity-pattern', 'rec-(\\d+', '--map', FEBRL_MAP]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not a valid regular expression/);
+  const noGroup = await run(['match', 'evaluate', febrl1, '--id', 'rec_id', '--entity-pattern', 'rec-\\d+', '--map', FEBRL_MAP]);
+  assert.equal(noGroup.code, 2);
+  assert.match(noGroup.stderr, /exactly one capture group/);
+});
+
+test('truth columns can never be handed to the matcher', async () => {
+  const { code, stderr } = await run([...febrlArgs, '--map', `${FEBRL_MAP},identifier=rec_id`]);
+  assert.equal(code, 2);
+  assert.match(stderr, /truth, id or excluded column/);
+});
+
+test('unknown fields, bad thresholds and unknown date formats are explained', async () => {
+  assert.match((await run([...febrlArgs, '--map', 'nickname=given_name'])).stderr, /not one the matcher knows/);
+  assert.match((await run([...febrlArgs, '--map', FEBRL_MAP, '--threshold', '1.5'])).stderr, /strictly between 0 and 1/);
+  assert.match((await run(['match', 'evaluate', febrl1, '--id', 'rec_id', '--entity-pattern', 'rec-(\\d+)-', '--dob-format', 'DDMMYY', '--map', FEBRL_MAP])).stderr, /not supported/);
+});

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { syntheticPeople, type SyntheticPerson } from './synthetic-people.js';
+import { normaliseRecord } from './record.normalise.js';
+import { runBatch, DEFAULT_THRESHOLD } from './batch.js';
+import { Scorer, parseModel, serialiseModel } from './model.js';
+import type { MatchRecord } from './match-record.js';
+
+/** A population with realistic duplicates, plus the hand-made stress cases the stories check. */
+function population(): SyntheticPerson[] {
+  const people = syntheticPeople(400);
+  const dups: SyntheticPerson[] = [];
+  people.slice(0, 120).forEach((p, i) => {
+    // Every other duplicate has moved house; some lost their NHS number; a few have a typo.
+    const moved = i % 2 === 0 ? { address: `${10 + i} new street`, postcode: 'ZZ9 9ZZ' } : {};
+    const family = i % 5 === 0 && p.family_name ? p.family_name.slice(0, -1) : p.family_name;
+    const { identifier, ...rest } = p;
+    dups.push({ ...rest, ...moved, family_name: family, ...(i % 3 === 0 ? {} : { identifier }) });
+  });
+  const stress: SyntheticPerson[] = [
+    { person: 'william', given_name: 'William', family_name: 'Ashworth', dob: '2012-03-07', sex: 'M', postcode: 'LS6 2AB', address: '14 Cardigan Road', identifier: '9434765919' },
+    // Nickname, date of birth written month-first, no NHS number.
+    { person: 'william', given_name: 'Billy', family_name: 'Ashworth', dob: '2012-07-03', sex: 'M', postcode: 'LS6 2AB', address: '14 Cardigan Rd' },
+    { person: 'amelia', given_name: 'Amelia', family_name: 'Nowakowska', dob: '2010-11-21', sex: 'F', postcode: 'M14 5TQ', address: '3 Platt Lane', identifier: '4857773456' },
+    // Surname changed, moved house, former surname recorded.
+    { person: 'amelia', given_name: 'Amelia', family_name: 'Fairbrother', former_family_names: 'Nowakowska', dob: '2010-11-21', sex: 'F', postcode: 'B15 2TT', address: '88 Bristol Road', identifier: '4857773456' },
+    // Twins: same family name, date of birth and address; different given names; no NHS numbers.
+    { person: 'twin-a', given_name: 'Oscar', family_name: 'Okonkwo', dob: '2015-06-02', sex: 'M', postcode: 'NE4 7QX', address: '27 Elswick Road' },
+    { person: 'twin-b', given_name: 'Grace', family_name: 'Okonkwo', dob: '2015-06-02', sex: 'F', postcode: 'NE4 7QX', address: '27 Elswick Road' },
+    { person: 'twin-a', given_name: 'Oscar', family_name: 'Okonkwo', dob: '2015-06-02', sex: 'M', postcode: 'NE4 7QX', address: '27 Elswick Rd' },
+    { person: 'twin-b', given_name: 'Grace', family_name: 'Okonkwo', dob: '2015-06-02', postcode: 'NE4 7QX', address: '27 Elswick Road' },
+  ];
+  return [...people, ...dups, ...stress];
+}
+
+const people = population();
+const records: MatchRecord[] = people.map((p, i) => normaliseRecord(p, i, 0, 'YYYY-MM-DD'));
+const result = runBatch(records, { link: false, threshold: DEFAULT_THRESHOLD });
+const clusterOf = (person: string): Set<number> =>
+  new Set(people.flatMap((p, i) => (p.person === person ? [result.clustering.clusterOf[i] as number] : [])));
+
+test('twins at one address with one date of birth are never merged into one child', () => {
+  const a = clusterOf('twin-a');
+  const b = clusterOf('twin-b');
+  for (const c of a) assert.ok(!b.has(c), 'a twin shares a cluster with the other twin');
+});
+
+test('each twin’s own duplicate records are still joined', () => {
+  assert.equal(clusterOf('twin-a').size, 1);
+});
+
+test('Billy with a month-first date of birth and no NHS number is found as William', () => {
+  assert.equal(clusterOf('william').size, 1);
+});
+
+test('a child whose surname changed is joined through the former surname and NHS number', () => {
+  assert.equal(clusterOf('amelia').size, 1);
+});
+
+test('the explanation shows the twin rule and adds up to the match weight', () => {
+  const scorer = new Scorer(result.model);
+  const twinA = records[people.findIndex((p) => p.person === 'twin-a')] as MatchRecord;
+  const twinB = records[people.findIndex((p) => p.person === 'twin-b')] as MatchRecord;
+  const e = scorer.explain(twinA, twinB);
+  assert.ok(e.contributions.some((c) => c.comparison === 'twins_rule'));
+  const sum = e.contributions.reduce((s, c) => s + c.weight, 0);
+  assert.ok(Math.abs(sum - scorer.matchWeight(twinA, twinB)) < 1e-9);
+  assert.ok(e.probability < 0.01);
+});
+
+test('a trained model survives a round trip through JSON and scores the same', () => {
+  const reloaded = new Scorer(parseModel(serialiseModel(result.model)));
+  const original = new Scorer(result.model);
+  for (let i = 0; i < 50; i += 1) {
+    const a = records[i] as MatchRecord;
+    const b = records[i + 400] as MatchRecord;
+    assert.equal(reloaded.matchWeight(a, b), original.matchWeight(a, b));
+  }
+  assert.throws(() => parseModel('{"format":"other","version":1}'), /not a signpost-match-model/);
+});
+
+test('the score of a pair does not depend on which record comes first', () => {
+  const scorer = new Scorer(result.model);
+  const name = fc.constantFrom('william', 'bill', 'liam', 'willam', 'grace', 'gracie', 'okonkwo', 'smith', 'smyth', 'smith-jones', '');
+  const person = fc.record({
+    given_name: name,
+    middle_names: name,
+    family_name: name,
+    former_family_names: name,
+    dob: fc.constantFrom('2012-03-07', '2012-07-03', '2012-03-08', '2021-03-07', '2012-04-01', ''),
+    sex: fc.constantFrom('M', 'F', ''),
+    postcode: fc.constantFrom('LS6 2AB', 'LS6 2AD', 'LS6 3AB', 'LS7 1XY', 'M1 1AA', ''),
+    address: fc.constantFrom('14 cardigan road', '14 cardigan rd', '41 cardigan road', '2 mill lane flat 3', ''),
+    identifier: fc.constantFrom('9434765919', '9434765991', '4857773456', ''),
+    email: fc.constantFrom('a.b@x.org', 'a.b@y.org', ''),
+    phone: fc.constantFrom('07700900123', '07700900124', ''),
+  });
+  fc.assert(
+    fc.property(person, person, (pa, pb) => {
+      const a = normaliseRecord(pa, 0, 0, 'YYYY-MM-DD');
+      const b = normaliseRecord(pb, 1, 0, 'YYYY-MM-DD');
+      return Math.abs(scorer.matchWeight(a, b) - scorer.matchWeight(b, a)) < 1e-9;
+    }),
+    { numRuns: 2000, seed: 42 },
+  );
+});

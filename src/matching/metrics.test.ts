@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bCubed, bestEdgeF1, edgeScores, overMerges, pairwiseScores } from './metrics.js';
+
+// Six records: true people A (3 records), B (2), C (1). Predicted clusters: {0,1}, {2,3,4}, {5}.
+//            cluster 0   cluster 1   cluster 2
+// person A       2           1           0
+// person B       0           2           0
+// person C       0           0           1
+// TP = C(2,2)+C(1,2)+C(2,2)+C(1,2) = 1+0+1+0 = 2; predicted pairs = C(2,2)+C(3,2) = 4;
+// true pairs = C(3,2)+C(2,2) = 4; precision = recall = F1 = 0.5.
+const predicted = [0, 0, 1, 1, 1, 2];
+const truth = ['A', 'A', 'A', 'B', 'B', 'C'];
+
+test('pairwise precision and recall come from the contingency table of clusters against people', () => {
+  const s = pairwiseScores(predicted, truth);
+  assert.equal(s.truePositives, 2);
+  assert.equal(s.predictedPairs, 4);
+  assert.equal(s.truePairs, 4);
+  assert.equal(s.precision, 0.5);
+  assert.equal(s.recall, 0.5);
+  assert.equal(s.f1, 0.5);
+});
+
+test('B-cubed averages each record’s overlap with its own cluster and its own person', () => {
+  // Precision per record: 1,1,1/3,2/3,2/3,1 → 14/18; recall: 2/3,2/3,1/3,1,1,1 → 14/18.
+  const b = bCubed(predicted, truth);
+  assert.ok(Math.abs(b.precision - 14 / 18) < 1e-12);
+  assert.ok(Math.abs(b.recall - 14 / 18) < 1e-12);
+});
+
+test('a cluster joining two different people counts as one over-merge', () => {
+  assert.equal(overMerges(predicted, truth), 1);
+  assert.equal(overMerges([0, 0, 1], ['A', 'A', 'B']), 0);
+});
+
+test('when linking two files only pairs across the files count', () => {
+  // Person A has one record in each file, person B two in file 0 and none in file 1.
+  const s = pairwiseScores([0, 0, 1, 1], ['A', 'A', 'B', 'B'], [0, 1, 0, 0]);
+  assert.equal(s.truePairs, 1);
+  assert.equal(s.predictedPairs, 1);
+  assert.equal(s.truePositives, 1);
+});
+
+test('true pairs that blocking never produced count as misses in edge recall', () => {
+  const e = edgeScores([0.99, 0.8, 0.2], [true, false, true], 4, 0.5);
+  assert.equal(e.precision, 0.5);
+  assert.equal(e.recall, 0.25);
+  const best = bestEdgeF1([0.99, 0.8, 0.2], [true, false, true], 4);
+  // Cut after 0.99: P=1, R=.25 → F1=.4; after 0.2: P=2/3, R=.5 → F1=4/7≈.571.
+  assert.ok(Math.abs(best.f1 - 4 / 7) < 1e-12);
+  assert.equal(best.threshold, 0.2);
+});
