@@ -42,11 +42,14 @@ describe('the signpost command line', () => {
   });
 
   test('seed creates the demo directory once; running it again changes nothing', async () => {
-    const first = await signpost('seed', '--seed', '3');
+    const first = await signpost('seed', '--seed', '3', '--children', '120');
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Created \d+ organisations, \d+ practitioners and 8 demo accounts/);
-    const second = await signpost('seed');
-    assert.match(second.stdout, /already holds a world; nothing was changed/);
+    assert.match(first.stdout, /Created 120 synthetic children/);
+    assert.match(first.stderr, /children: 120\/120 \(100%\)/, 'progress is reported');
+    const second = await signpost('seed', '--seed', '3', '--children', '120');
+    assert.match(second.stdout, /already there/);
+    assert.match(second.stdout, /synthetic children were already there; nothing was changed/);
     const orgs = await signpost('orgs', 'list');
     assert.match(orgs.stdout, /LEE\s+council\s+Leeds City Council/);
   });

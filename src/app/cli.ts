@@ -8,7 +8,8 @@ import { randomToken } from '../platform/crypto/tokens.js';
 import { totpCode } from '../accounts/totp.js';
 import { ACCOUNT_ROLES } from '../accounts/roles.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../demo/demo-accounts.js';
-import { seedDemoWorld } from '../demo/seed.js';
+import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
+import { cliProgressBar } from '../platform/progress/progress-bar.js';
 import { registerMatchCommands } from '../matching/match.cli.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServices, type Services } from './services.js';
@@ -72,7 +73,8 @@ export function buildProgram(): Command {
       const config = configFrom(program, { port: options.port });
       const logger = createLogger(config);
       console.log('Starting Signpost…');
-      const server = await startServer(config, logger, { demo: options.demo ?? false });
+      const progress = cliProgressBar();
+      const server = await startServer(config, logger, { demo: options.demo ?? false, onProgress: progress.report }).finally(() => progress.stop());
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
@@ -101,12 +103,17 @@ export function buildProgram(): Command {
   program.command('seed')
     .description('create the synthetic demo world (does nothing if organisations already exist)')
     .option('--seed <n>', 'random seed: the same seed gives the same world', positiveInt, 2026)
-    .option('--children <n>', 'number of synthetic children', positiveInt, 2000)
+    .option('--children <n>', 'number of synthetic children (1,000,000 takes about 10 minutes)', positiveInt, DEMO_CHILDREN)
     .action(async (options: { seed: number; children: number }) => {
       await withServices(program, async (services, runtime) => {
-        const result = await seedDemoWorld({ db: runtime.db, clock: systemClock, users: services.users }, { seed: options.seed });
-        if (!result.seeded) console.log('The database already holds a world; nothing was changed.');
-        else console.log(`Created ${result.organisations} organisations, ${result.practitioners} practitioners and ${result.accounts} demo accounts.`);
+        const progress = cliProgressBar();
+        const result = await seedDemoWorld(
+          { db: runtime.db, clock: systemClock, users: services.users, keys: runtime.keys },
+          { seed: options.seed, children: options.children, onProgress: progress.report },
+        ).finally(() => progress.stop());
+        if (result.seeded) console.log(`Created ${result.organisations} organisations, ${result.practitioners} practitioners and ${result.accounts} demo accounts.`);
+        else console.log('The directory and demo accounts were already there.');
+        console.log(result.children > 0 ? `Created ${result.children} synthetic children.` : 'The synthetic children were already there; nothing was changed.');
       });
     });
 

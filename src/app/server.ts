@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config/config.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { systemClock } from '../platform/time/clock.js';
-import { seedDemoWorld } from '../demo/seed.js';
+import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
+import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { buildApp } from './build-app.js';
 import { openRuntime } from './runtime.js';
 import { createServices } from './services.js';
@@ -18,15 +19,22 @@ export interface RunningServer {
  * Starts Signpost: database (embedded unless DATABASE_URL is set), migrations, the demo world
  * when asked and the database is empty, then HTTP. `stop` closes HTTP first, then the database.
  */
-export async function startServer(config: Config, logger: Logger, options: { demo: boolean; demoSeed?: number }): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: { demo: boolean; demoSeed?: number; onProgress?: ProgressReporter },
+): Promise<RunningServer> {
   const runtime = await openRuntime(config, logger);
   try {
     const clock = systemClock;
     let seeded = false;
     if (options.demo) {
       const services = createServices({ config, db: runtime.db, clock, keys: runtime.keys });
-      const result = await seedDemoWorld({ db: runtime.db, clock, users: services.users }, { seed: options.demoSeed ?? 2026 });
-      seeded = result.seeded;
+      const result = await seedDemoWorld(
+        { db: runtime.db, clock, users: services.users, keys: runtime.keys },
+        { seed: options.demoSeed ?? 2026, children: DEMO_CHILDREN, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      );
+      seeded = result.seeded || result.children > 0;
     }
     const app = await buildApp({ config, db: runtime.db, clock, keys: runtime.keys, logger });
     const address = await app.listen({ port: config.port, host: config.host });

@@ -1,5 +1,7 @@
 import { Faker, base, en, en_GB } from '@faker-js/faker';
 import type { Db } from '../platform/db/database.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import type { Clock } from '../platform/time/clock.js';
 import { addDays, ukDate } from '../platform/time/calendar-date.js';
 import type { UsersService } from '../accounts/users.service.js';
@@ -7,19 +9,27 @@ import { countOrganisations, insertOrganisation } from '../organisations/organis
 import { insertPractitioners, type NewPractitioner } from '../organisations/practitioners.repository.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from './demo-accounts.js';
 import { DEMO_AGENCIES, DEMO_COUNCILS, PRACTITIONER_ROLES } from './demo-directory.js';
+import { seedChildren } from './children-seed.js';
 
 export interface SeedOptions {
   seed: number;
-  /** Progress for long runs: (stage, done, total). */
-  onProgress?: (stage: string, done: number, total: number) => void;
+  /** Synthetic children to create (or complete, if an earlier run was interrupted). */
+  children: number;
+  /** Progress for long runs. */
+  onProgress?: ProgressReporter;
 }
 
 export interface SeedResult {
+  /** False when the directory was already there (children may still have been added). */
   seeded: boolean;
   organisations: number;
   practitioners: number;
   accounts: number;
+  children: number;
 }
+
+/** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
+export const DEMO_CHILDREN = 5_000;
 
 const GP_PRACTICES_PER_COUNCIL = 4;
 const SCHOOLS_PER_COUNCIL = 8;
@@ -27,11 +37,29 @@ const SCHOOLS_PER_COUNCIL = 8;
 /**
  * Seeds the synthetic demo world, deterministically from `seed`: councils with office-hours and
  * emergency-duty numbers, police forces, NHS trusts, GP practices, schools, voluntary services,
- * their practitioners, and the demo accounts. Does nothing if the directory is already there.
+ * their practitioners, the demo accounts, then the synthetic children. The directory is created
+ * only when there is none; the children seed is itself idempotent and resumes an interrupted run.
  */
-export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersService }, options: SeedOptions): Promise<SeedResult> {
+export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersService; keys: Keyring }, options: SeedOptions): Promise<SeedResult> {
+  const directory = (await countOrganisations(deps.db)) > 0 ? null : await seedDirectory(deps, options);
+  const children = await seedChildren(
+    { db: deps.db, keys: deps.keys, clock: deps.clock },
+    { count: options.children, seed: options.seed, onProgress: (done, total) => options.onProgress?.('children', done, total) },
+  );
+  return {
+    seeded: directory !== null,
+    organisations: directory?.organisations ?? 0,
+    practitioners: directory?.practitioners ?? 0,
+    accounts: directory?.accounts ?? 0,
+    children: children.created,
+  };
+}
+
+async function seedDirectory(
+  deps: { db: Db; clock: Clock; users: UsersService },
+  options: SeedOptions,
+): Promise<{ organisations: number; practitioners: number; accounts: number }> {
   const { db, clock, users } = deps;
-  if ((await countOrganisations(db)) > 0) return { seeded: false, organisations: 0, practitioners: 0, accounts: 0 };
 
   const faker = new Faker({ locale: [en_GB, en, base], seed: options.seed });
   const ids = new Map<string, string>();
@@ -123,5 +151,5 @@ export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersSe
       ...(account.preEnrolled ? { totpSecret: DEMO_TOTP_SECRET } : {}),
     });
   }
-  return { seeded: true, organisations: ids.size, practitioners: practitioners.length, accounts: DEMO_ACCOUNTS.length };
+  return { organisations: ids.size, practitioners: practitioners.length, accounts: DEMO_ACCOUNTS.length };
 }

@@ -22,7 +22,7 @@ export async function startLiveServer(): Promise<LiveServer> {
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, SIGNPOST_SIGNIN_ATTEMPTS_PER_MINUTE: '1000' });
   const keys = new Keyring(randomBytes(32));
   const services = createServices({ config, db: database.db, clock: systemClock, keys });
-  await seedDemoWorld({ db: database.db, clock: systemClock, users: services.users }, { seed: 7 });
+  await seedDemoWorld({ db: database.db, clock: systemClock, users: services.users, keys }, { seed: 7, children: 50 });
   const app = await buildApp({ config, db: database.db, clock: systemClock, keys, logger: createLogger({ logLevel: 'silent' }) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

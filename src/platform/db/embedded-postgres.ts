@@ -80,6 +80,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       '-c', 'synchronous_commit=on',
       '-c', 'full_page_writes=on',
       '-c', 'max_connections=200',
+      // Room for the blind-index B-trees of a million children; the defaults suit a laptop toy.
+      '-c', 'shared_buffers=512MB',
+      '-c', 'max_wal_size=4GB',
     ],
     onLog: (message: string) => {
       recentLog.push(message.trim());

@@ -86,4 +86,42 @@ export interface Database {
   sessions: SessionsTable;
   api_clients: ApiClientsTable;
   api_tokens: ApiTokensTable;
+  children: ChildrenTable;
+  child_keys: ChildKeysTable;
+  child_blind_index: ChildBlindIndexTable;
+}
+
+/** A child known to services. Identifying columns hold AES-256-GCM ciphertexts (see src/children). */
+export interface ChildrenTable {
+  id: string;
+  responsible_council_id: string;
+  record_trigger:
+    | 'contact_referral_accepted' | 'early_help' | 'child_in_need' | 's47_enquiry' | 'child_protection_plan'
+    | 'looked_after' | 'care_leaver' | 'unborn_child_protection_plan' | 'operation_encompass';
+  trigger_date: DateColumn;
+  sex: 'male' | 'female' | 'unknown' | 'indeterminate';
+  unborn: ColumnType<boolean, boolean | undefined, boolean>;
+  shielded: ColumnType<boolean, boolean | undefined, boolean>;
+  given_names: Buffer | null;
+  family_name: Buffer;
+  former_family_names: Buffer | null;
+  date_of_birth: Buffer;
+  address: Buffer;
+  nhs_number: Buffer | null;
+  created_at: CreatedAt;
+}
+
+/** A child's data key, wrapped under the key-encryption key. Deleting the row crypto-shreds the child. */
+export interface ChildKeysTable {
+  child_id: string;
+  key_version: number;
+  wrapped_key: Buffer;
+  created_at: CreatedAt;
+}
+
+/** Keyed blind indexes (truncated HMACs of normalised identity values) for search and matching. */
+export interface ChildBlindIndexTable {
+  child_id: string;
+  kind: string;
+  value: Buffer;
 }

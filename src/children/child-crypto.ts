@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { open, seal } from '../platform/crypto/aead.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import type { ChildAddress, ChildIdentity } from './child-identity.js';
+
+/** Data keys are versioned so a child's fields can later be re-sealed under a fresh key. */
+export const CURRENT_KEY_VERSION = 1;
+
+const DATA_KEY_PURPOSE = 'child-data-key';
+const DATA_KEY_BYTES = 32;
+
+/** The sealed columns of a child row (null stays null: nothing to hide but absence). */
+export interface SealedIdentity {
+  givenNames: Buffer | null;
+  familyName: Buffer;
+  formerFamilyNames: Buffer | null;
+  dateOfBirth: Buffer;
+  address: Buffer;
+  nhsNumber: Buffer | null;
+}
+
+/** The column each field is stored in; part of the additional data, so fields cannot be swapped. */
+const FIELD = {
+  givenNames: 'given_names',
+  familyName: 'family_name',
+  formerFamilyNames: 'former_family_names',
+  dateOfBirth: 'date_of_birth',
+  address: 'address',
+  nhsNumber: 'nhs_number',
+} as const satisfies Record<keyof SealedIdentity, string>;
+
+const text = (value: string): Buffer => Buffer.from(value, 'utf8');
+
+/**
+ * Envelope encryption for child identities (SECURITY §3): each child has its own 32-byte data
+ * key, wrapped under the key-encryption key; each identifying field is sealed with AES-256-GCM
+ * under the data key, its additional data naming the child, the field and the key version.
+ * Deleting the wrapped key (the child_keys row) makes every copy of the fields unreadable.
+ */
+export class ChildCrypto {
+  // Derived once: the same key `keys.sealFor('child-data-key', …)` would derive on every call,
+  // which costs an HKDF per child when a million children are sealed.
+  readonly #wrappingKey: Buffer;
+
+  constructor(keys: Keyring) {
+    this.#wrappingKey = keys.derive(DATA_KEY_PURPOSE);
+  }
+
+  newDataKey(): Buffer {
+    return randomBytes(DATA_KEY_BYTES);
+  }
+
+  /** Many data keys from one call to the random source, for bulk loads. */
+  newDataKeys(count: number): Buffer[] {
+    const pool = randomBytes(DATA_KEY_BYTES * count);
+    return Array.from({ length: count }, (_, i) => pool.subarray(i * DATA_KEY_BYTES, (i + 1) * DATA_KEY_BYTES));
+  }
+
+  wrapDataKey(childId: string, keyVersion: number, dataKey: Buffer): Buffer {
+    return seal(this.#wrappingKey, dataKey, `child:${childId}:v${keyVersion}`);
+  }
+
+  /** Throws DecryptionError when the wrapped key belongs to another child or version, or was altered. */
+  unwrapDataKey(childId: string, keyVersion: number, wrappedKey: Buffer): Buffer {
+    return open(this.#wrappingKey, wrappedKey, `child:${childId}:v${keyVersion}`);
+  }
+
+  sealIdentity(childId: string, keyVersion: number, dataKey: Buffer, identity: ChildIdentity): SealedIdentity {
+    const field = (name: keyof SealedIdentity, plaintext: Buffer) => seal(dataKey, plaintext, fieldAad(childId, name, keyVersion));
+    return {
+      givenNames: identity.givenNames === null ? null : field('givenNames', text(identity.givenNames)),
+      familyName: field('familyName', text(identity.familyName)),
+      formerFamilyNames: identity.formerFamilyNames.length === 0 ? null : field('formerFamilyNames', text(JSON.stringify(identity.formerFamilyNames))),
+      dateOfBirth: field('dateOfBirth', text(identity.dateOfBirth)),
+      address: field('address', text(JSON.stringify(identity.address))),
+      nhsNumber: identity.nhsNumber === null ? null : field('nhsNumber', text(identity.nhsNumber)),
+    };
+  }
+
+  /** Throws DecryptionError if any field was moved from another child, field or key version. */
+  openIdentity(childId: string, keyVersion: number, dataKey: Buffer, sealed: SealedIdentity): ChildIdentity {
+    const field = (name: keyof SealedIdentity, value: Buffer) => open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
+    return {
+      givenNames: sealed.givenNames === null ? null : field('givenNames', sealed.givenNames),
+      familyName: field('familyName', sealed.familyName),
+      formerFamilyNames: sealed.formerFamilyNames === null ? [] : (JSON.parse(field('formerFamilyNames', sealed.formerFamilyNames)) as string[]),
+      dateOfBirth: field('dateOfBirth', sealed.dateOfBirth),
+      address: JSON.parse(field('address', sealed.address)) as ChildAddress,
+      nhsNumber: sealed.nhsNumber === null ? null : field('nhsNumber', sealed.nhsNumber),
+    };
+  }
+}
+
+function fieldAad(childId: string, name: keyof SealedIdentity, keyVersion: number): string {
+  return `child:${childId}:${FIELD[name]}:v${keyVersion}`;
+}

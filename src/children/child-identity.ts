@@ -1,0 +1,53 @@
+/**
+ * What Signpost holds about who a child is (DOMAIN §3), and why the record exists. The identity
+ * is sealed field by field in the database (see child-crypto.ts); these are the clear values a
+ * service works with after opening them, and must never be logged.
+ */
+export const RECORD_TRIGGERS = [
+  'contact_referral_accepted',
+  'early_help',
+  'child_in_need',
+  's47_enquiry',
+  'child_protection_plan',
+  'looked_after',
+  'care_leaver',
+  'unborn_child_protection_plan',
+  'operation_encompass',
+] as const;
+export type RecordTrigger = (typeof RECORD_TRIGGERS)[number];
+
+export const SEXES = ['male', 'female', 'unknown', 'indeterminate'] as const;
+export type Sex = (typeof SEXES)[number];
+
+/** A current or last known address, or the explicit fact that there is none. */
+export type ChildAddress =
+  | { kind: 'known'; lines: string[]; town: string; postcode: string }
+  | { kind: 'no_known_address' };
+
+export interface ChildIdentity {
+  /** Given names as recorded, e.g. "Mary-Jane Louise"; null for an unborn child not yet named. */
+  givenNames: string | null;
+  familyName: string;
+  /** Earlier family names, most recent first. */
+  formerFamilyNames: string[];
+  /** YYYY-MM-DD; for an unborn child, the expected date of delivery. */
+  dateOfBirth: string;
+  address: ChildAddress;
+  /** Ten digits without spaces, or null when not (yet) known. */
+  nhsNumber: string | null;
+}
+
+/** The parts of a child record that are not identifying and stay in the clear. */
+export interface ChildFacts {
+  id: string;
+  responsibleCouncilId: string;
+  recordTrigger: RecordTrigger;
+  triggerDate: string;
+  sex: Sex;
+  unborn: boolean;
+  shielded: boolean;
+}
+
+export interface Child extends ChildFacts {
+  identity: ChildIdentity;
+}

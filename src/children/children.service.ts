@@ -1,0 +1,97 @@
+import { inTransaction, type Db } from '../platform/db/database.js';
+import type { Keyring } from '../platform/crypto/keyring.js';
+import type { BlindIndexEntry, IdentityProbe } from './blind-index.js';
+import type { Child, ChildIdentity } from './child-identity.js';
+import { ChildSealer, type PreparedChild } from './child-sealer.js';
+import {
+  childExists,
+  countChildren,
+  deleteChildKeyAndIndex,
+  findChildIdsByBlindIndex,
+  findSealedChild,
+  insertPreparedChildren,
+} from './children.repository.js';
+
+/**
+ * The encrypted child identity store. Identities are sealed before they reach a repository and
+ * opened only here, so nothing below the service ever sees a name. Callers are responsible for
+ * access decisions and audit; this layer must never log identity values.
+ */
+export class ChildrenService {
+  readonly sealer: ChildSealer;
+
+  constructor(private readonly deps: { db: Db; keys: Keyring }) {
+    this.sealer = new ChildSealer(deps.keys);
+  }
+
+  /** Seals and stores children, all or none. */
+  async add(children: readonly Child[]): Promise<void> {
+    const prepared = this.sealer.prepare(children);
+    await this.storePrepared(prepared);
+  }
+
+  /**
+   * Stores children already sealed with {@link ChildSealer} (bulk loads prepare ahead). One
+   * statement, so all of the batch is stored or none of it.
+   */
+  async storePrepared(prepared: readonly PreparedChild[]): Promise<void> {
+    await insertPreparedChildren(this.deps.db, prepared);
+  }
+
+  count(): Promise<number> {
+    return countChildren(this.deps.db);
+  }
+
+  exists(childId: string): Promise<boolean> {
+    return childExists(this.deps.db, childId);
+  }
+
+  /** The child with its identity opened; null when there is no such child or it has been shredded. */
+  async read(childId: string): Promise<Child | null> {
+    const row = await findSealedChild(this.deps.db, childId);
+    if (!row || row.wrapped_key === null || row.key_version === null) return null;
+    const { crypto } = this.sealer;
+    const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrapped_key);
+    const identity = crypto.openIdentity(row.id, row.key_version, dataKey, {
+      givenNames: row.given_names,
+      familyName: row.family_name,
+      formerFamilyNames: row.former_family_names,
+      dateOfBirth: row.date_of_birth,
+      address: row.address,
+      nhsNumber: row.nhs_number,
+    });
+    return {
+      id: row.id,
+      responsibleCouncilId: row.responsible_council_id,
+      recordTrigger: row.record_trigger,
+      triggerDate: row.trigger_date,
+      sex: row.sex,
+      unborn: row.unborn,
+      shielded: row.shielded,
+      identity,
+    };
+  }
+
+  async readIdentity(childId: string): Promise<ChildIdentity | null> {
+    return (await this.read(childId))?.identity ?? null;
+  }
+
+  /**
+   * Crypto-shreds a child at the end of retention: the data key and blind indexes are deleted, so
+   * the sealed fields (and every backup of them) can no longer be read or found. Returns false
+   * when there was no key to delete.
+   */
+  shred(childId: string): Promise<boolean> {
+    return inTransaction(this.deps.db, (tx) => deleteChildKeyAndIndex(tx, childId));
+  }
+
+  /** Blind-index values for a search or an incoming record. */
+  probe(probe: IdentityProbe): BlindIndexEntry[] {
+    return this.sealer.indexer.probeFor(probe);
+  }
+
+  /** Candidate children sharing blind-index values with the probe, most shared first. */
+  findCandidates(probe: IdentityProbe, limit = 50): Promise<{ childId: string; hits: number }[]> {
+    return findChildIdsByBlindIndex(this.deps.db, this.probe(probe), limit);
+  }
+}
