@@ -36,7 +36,7 @@ export function cliProgressBar(): { report: ProgressReporter; stop(): void } {
       const decile = total === 0 ? 10 : Math.floor((done / total) * 10);
       if (decile > lastDecile) {
         lastDecile = decile;
-        process.stderr.write(`${currentStage}: ${done}/${total} (${decile * 10}%)\n`);
+        process.stderr.write(`${currentStage}: ${done}/${total} (${total === 0 ? 100 : Math.floor((done / total) * 100)}%)\n`);
       }
     },
     stop() {
