@@ -221,5 +221,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+// `signpost users list | head` closes our stdout early: finish the command (and stop the embedded
+// database) quietly instead of crashing on EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const code = await runCli(process.argv);
 if (code !== 0 || !process.argv.includes('serve')) process.exitCode = code;
