@@ -45,3 +45,10 @@ export async function countOrganisations(db: DbOrTx): Promise<number> {
   const row = await db.selectFrom('organisations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return row.n;
 }
+
+export function findOrganisationsByIds(db: DbOrTx, ids: readonly string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('organisations')
+    .select(['id', 'code', 'kind', 'name', 'office_hours_phone', 'emergency_duty_phone', 'email'])
+    .where('id', 'in', ids).execute();
+}

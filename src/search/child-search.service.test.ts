@@ -1,0 +1,110 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '../../test/test-database.js';
+import { Keyring } from '../platform/crypto/keyring.js';
+import { ValidationError } from '../platform/http/errors.js';
+import { insertOrganisation } from '../organisations/organisations.repository.js';
+import { ChildrenService } from '../children/children.service.js';
+import type { Child, ChildIdentity } from '../children/child-identity.js';
+import { ChildSearchService } from './child-search.service.js';
+
+let database: TestDatabase;
+let search: ChildSearchService;
+let councilId: string;
+const ids: Record<string, string> = {};
+
+function aChild(name: string, identity: Partial<ChildIdentity>, facts: Partial<Child> = {}): Child {
+  ids[name] = randomUUID();
+  return {
+    id: ids[name],
+    responsibleCouncilId: councilId,
+    recordTrigger: 'child_in_need',
+    triggerDate: '2026-10-01',
+    sex: 'male',
+    unborn: false,
+    shielded: false,
+    ...facts,
+    identity: {
+      givenNames: 'William James',
+      familyName: 'Hargreaves',
+      formerFamilyNames: [],
+      dateOfBirth: '2015-03-14',
+      address: { kind: 'known', lines: ['3 Mill Lane'], town: 'Leeds', postcode: 'LS6 2AB' },
+      nhsNumber: null,
+      ...identity,
+    },
+  };
+}
+
+before(async () => {
+  database = await createTestDatabase();
+  councilId = await insertOrganisation(database.db, { code: 'LEE', kind: 'council', name: 'Leeds City Council', officeHoursPhone: '0113 496 0100', emergencyDutyPhone: '0113 496 0199' });
+  const keys = new Keyring(randomBytes(32));
+  await new ChildrenService({ db: database.db, keys }).add([
+    aChild('william', { nhsNumber: '9990000018' }),
+    aChild('twin', { givenNames: 'Thomas Edward' }),
+    aChild('renamed', { givenNames: 'Chloe', familyName: 'Okafor', formerFamilyNames: ['Pemberton'], dateOfBirth: '2012-11-02' }, { sex: 'female' }),
+    aChild('shielded', { givenNames: 'Ruby', familyName: 'Ashworth', dateOfBirth: '2016-07-21' }, { shielded: true, sex: 'female' }),
+    aChild('unrelated', { givenNames: 'Mohammed', familyName: 'Iqbal', dateOfBirth: '2011-01-30' }),
+  ]);
+  search = new ChildSearchService({ db: database.db, keys });
+});
+after(() => database.drop());
+
+const found = async (query: Parameters<ChildSearchService['search']>[0]) => (await search.search(query)).map((r) => r.childId);
+
+describe('finding a child known to services', () => {
+  test('by NHS number, with or without spaces', async () => {
+    assert.deepEqual(await found({ nhsNumber: '999 000 0018' }), [ids['william']]);
+  });
+
+  test('by a misspelt last name and date of birth; the record says who to contact', async () => {
+    const results = await search.search({ familyName: 'Hargreves', dateOfBirth: '2015-03-14', givenNames: 'William' });
+    assert.equal(results[0]?.childId, ids['william']);
+    assert.equal(results[0]?.council.name, 'Leeds City Council');
+    assert.equal(results[0]?.council.emergencyDutyPhone, '0113 496 0199');
+    assert.ok(results[0]?.because.includes('a similar last name'));
+  });
+
+  test('by a nickname: Billy finds William', async () => {
+    const results = await search.search({ givenNames: 'Billy', familyName: 'Hargreaves', dateOfBirth: '2015-03-14' });
+    assert.equal(results[0]?.childId, ids['william']);
+    assert.ok(results[0]?.because.includes('a known short form of the first name'));
+  });
+
+  test('with day and month swapped', async () => {
+    const swapped = await search.search({ givenNames: 'Chloe', familyName: 'Okafor', dateOfBirth: '2012-02-11' });
+    assert.equal(swapped[0]?.childId, ids['renamed']);
+    assert.ok(swapped[0]?.because.includes('date of birth with day and month swapped'));
+  });
+
+  test('by a former last name', async () => {
+    const results = await search.search({ givenNames: 'Chloe', familyName: 'Pemberton', dateOfBirth: '2012-11-02' });
+    assert.equal(results[0]?.childId, ids['renamed']);
+    assert.ok(results[0]?.because.includes('a former last name'));
+  });
+
+  test('a twin is offered as a separate child, below the one searched for', async () => {
+    const results = await found({ givenNames: 'William', familyName: 'Hargreaves', dateOfBirth: '2015-03-14' });
+    assert.equal(results[0], ids['william']);
+    assert.ok(!results.slice(0, 1).includes(ids['twin']));
+  });
+
+  test('a shielded child is found but marked shielded, so only the shield fields are shown', async () => {
+    const results = await search.search({ givenNames: 'Ruby', familyName: 'Ashworth', dateOfBirth: '2016-07-21' });
+    assert.equal(results[0]?.childId, ids['shielded']);
+    assert.equal(results[0]?.shielded, true);
+  });
+
+  test('a search that fits nobody returns nothing, not a list to browse', async () => {
+    assert.deepEqual(await found({ familyName: 'Zyxwarden', dateOfBirth: '2010-05-05' }), []);
+    assert.deepEqual(await found({ familyName: 'Hargreaves', dateOfBirth: '2001-09-09' }), []);
+  });
+
+  test('bad queries name the fields to fix', async () => {
+    await assert.rejects(search.search({ nhsNumber: '1234567890' }), (e: unknown) => e instanceof ValidationError && 'nhsNumber' in e.fields);
+    await assert.rejects(search.search({ givenNames: 'William' }), (e: unknown) => e instanceof ValidationError && 'familyName' in e.fields && 'dateOfBirth' in e.fields);
+    await assert.rejects(search.search({ familyName: 'Smith', dateOfBirth: '2015-02-30' }), (e: unknown) => e instanceof ValidationError && /real date/.test(e.fields['dateOfBirth'] ?? ''));
+  });
+});
