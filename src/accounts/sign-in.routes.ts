@@ -52,51 +52,53 @@ export function registerSignInRoutes(
     },
   );
 
-  app.get('/sign-in/mfa', { config: { access: 'mfa' }, schema: { hide: true } }, async (request, reply) => {
-    if (request.session?.stage === 'mfa_enrolment') return reply.redirect('/sign-in/mfa/setup');
-    return reply.renderPage('accounts/views/mfa-challenge.njk', { fieldErrors: {} });
-  });
-
-  app.post<{ Body: Static<typeof CodeForm> }>(
-    '/sign-in/mfa',
-    { config: { access: 'mfa', rateLimit: signInRateLimit }, schema: { body: CodeForm, hide: true } },
-    async (request, reply) => {
-      const session = request.session!;
-      if (session.stage !== 'mfa_challenge') return reply.redirect('/sign-in/mfa/setup', 303);
-      const code = (request.body.code ?? '').trim();
-      const outcome = code ? await signIn.checkCode(session.userId, code) : { ok: false as const, message: 'Enter the 6-digit code from your authenticator app' };
-      if (outcome.ok) {
-        setSessionCookie(reply, config, await sessions.rotate(session, 'active'));
-        return reply.redirect('/', 303);
-      }
-      const fieldErrors = { code: outcome.message };
-      return reply.code(400).renderPage('accounts/views/mfa-challenge.njk', { fieldErrors, errors: errorList(fieldErrors) });
+  /**
+   * The second step has two forms — a code for an enrolled user, or the first code from a newly
+   * set-up app — that differ only in which check runs and which page re-shows on a wrong code.
+   */
+  const secondSteps = [
+    {
+      url: '/sign-in/mfa',
+      stage: 'mfa_challenge',
+      otherUrl: '/sign-in/mfa/setup',
+      check: (userId: string, code: string) => signIn.checkCode(userId, code),
+      page: async () => ({ template: 'accounts/views/mfa-challenge.njk', context: {} }),
     },
-  );
-
-  app.get('/sign-in/mfa/setup', { config: { access: 'mfa' }, schema: { hide: true } }, async (request, reply) => {
-    if (request.session?.stage === 'mfa_challenge') return reply.redirect('/sign-in/mfa');
-    const enrolment = await signIn.enrolment(request.session!.userId);
-    return reply.renderPage('accounts/views/mfa-setup.njk', { ...enrolment, fieldErrors: {} });
-  });
-
-  app.post<{ Body: Static<typeof CodeForm> }>(
-    '/sign-in/mfa/setup',
-    { config: { access: 'mfa', rateLimit: signInRateLimit }, schema: { body: CodeForm, hide: true } },
-    async (request, reply) => {
-      const session = request.session!;
-      if (session.stage !== 'mfa_enrolment') return reply.redirect('/sign-in/mfa', 303);
-      const code = (request.body.code ?? '').trim();
-      const outcome = code ? await signIn.confirmEnrolment(session.userId, code) : { ok: false as const, message: 'Enter the 6-digit code from your authenticator app' };
-      if (outcome.ok) {
-        setSessionCookie(reply, config, await sessions.rotate(session, 'active'));
-        return reply.redirect('/', 303);
-      }
-      const fieldErrors = { code: outcome.message };
-      const enrolment = await signIn.enrolment(session.userId);
-      return reply.code(400).renderPage('accounts/views/mfa-setup.njk', { ...enrolment, fieldErrors, errors: errorList(fieldErrors) });
+    {
+      url: '/sign-in/mfa/setup',
+      stage: 'mfa_enrolment',
+      otherUrl: '/sign-in/mfa',
+      check: (userId: string, code: string) => signIn.confirmEnrolment(userId, code),
+      page: async (userId: string) => ({ template: 'accounts/views/mfa-setup.njk', context: await signIn.enrolment(userId) }),
     },
-  );
+  ] as const;
+
+  for (const step of secondSteps) {
+    app.get(step.url, { config: { access: 'mfa' }, schema: { hide: true } }, async (request, reply) => {
+      const session = request.session!;
+      if (session.stage !== step.stage) return reply.redirect(step.otherUrl);
+      const { template, context } = await step.page(session.userId);
+      return reply.renderPage(template, { ...context, fieldErrors: {} });
+    });
+
+    app.post<{ Body: Static<typeof CodeForm> }>(
+      step.url,
+      { config: { access: 'mfa', rateLimit: signInRateLimit }, schema: { body: CodeForm, hide: true } },
+      async (request, reply) => {
+        const session = request.session!;
+        if (session.stage !== step.stage) return reply.redirect(step.otherUrl, 303);
+        const code = (request.body.code ?? '').trim();
+        const outcome = code ? await step.check(session.userId, code) : { ok: false as const, message: 'Enter the 6-digit code from your authenticator app' };
+        if (outcome.ok) {
+          setSessionCookie(reply, config, await sessions.rotate(session, 'active'));
+          return reply.redirect('/', 303);
+        }
+        const fieldErrors = { code: outcome.message };
+        const { template, context } = await step.page(session.userId);
+        return reply.code(400).renderPage(template, { ...context, fieldErrors, errors: errorList(fieldErrors) });
+      },
+    );
+  }
 
   app.post('/sign-out', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     if (request.session) await sessions.end(request.session);
