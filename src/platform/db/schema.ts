@@ -89,6 +89,9 @@ export interface Database {
   children: ChildrenTable;
   child_keys: ChildKeysTable;
   child_blind_index: ChildBlindIndexTable;
+  audit_entries: AuditEntriesTable;
+  audit_leaves: AuditLeavesTable;
+  audit_checkpoints: AuditCheckpointsTable;
 }
 
 /** A child known to services. Identifying columns hold AES-256-GCM ciphertexts (see src/children). */
@@ -124,4 +127,36 @@ export interface ChildBlindIndexTable {
   child_id: string;
   kind: string;
   value: Buffer;
+}
+
+export interface AuditEntriesTable {
+  id: Generated<number>;
+  entry_xid: Generated<string>;
+  occurred_at: ColumnType<Date, Date, never>;
+  actor_user_id: string | null;
+  actor_api_client: string | null;
+  actor_organisation_id: string | null;
+  actor_role: string | null;
+  action: string;
+  child_id: string | null;
+  basis: string | null;
+  reason: string | null;
+  outcome: 'allowed' | 'refused' | 'failed';
+  request_id: string | null;
+  salt: Buffer;
+}
+
+export interface AuditLeavesTable {
+  leaf_index: number;
+  entry_id: number;
+  leaf_hash: Buffer;
+}
+
+export interface AuditCheckpointsTable {
+  tree_size: number;
+  root_hash: Buffer;
+  frontier: Buffer[];
+  xid_horizon: string;
+  signed_note: string;
+  created_at: ColumnType<Date, Date, never>;
 }
