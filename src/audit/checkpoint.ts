@@ -54,8 +54,10 @@ export interface ParsedCheckpoint {
 
 /** Checks a signed note with only the verifier key; returns its contents or null. */
 export function verifyCheckpoint(note: string, verifierKey: string): ParsedCheckpoint | null {
-  const [name, keyIdHex, keyB64] = verifierKey.split('+');
-  if (!name || !keyIdHex || !keyB64) return null;
+  // The base64 key may itself contain '+', so split on the first two only.
+  const parts = /^([^+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(verifierKey);
+  if (!parts) return null;
+  const [, name, keyIdHex, keyB64] = parts as unknown as [string, string, string, string];
   const keyBytes = Buffer.from(keyB64, 'base64');
   if (keyBytes[0] !== 1 || keyBytes.length !== 33) return null;
   const publicKey = keyBytes.subarray(1);
