@@ -55,9 +55,12 @@ try {
   await admin.connect();
   const { rows } = await admin.query<{ server_version: string }>('SHOW server_version');
   console.log(`Test database: PostgreSQL ${rows[0]?.server_version} (${embedded ? 'embedded' : 'TEST_DATABASE_URL'})`);
-  // Leftovers from an interrupted run, then a fresh template.
-  const stale = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'signpost_test_%'");
-  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  // Leftovers from interrupted runs: only databases nobody is connected to, so a second test run
+  // sharing this server keeps its own.
+  const stale = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database d WHERE datname LIKE 'signpost_test_%' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+  );
+  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await admin.end();
 
@@ -72,11 +75,13 @@ try {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], {
       cwd: PROJECT_ROOT,
       stdio: 'inherit',
-      env: { ...process.env, SIGNPOST_TEST_ADMIN_URL: adminUrl, NODE_ENV: 'test' },
+      env: { ...process.env, SIGNPOST_TEST_ADMIN_URL: adminUrl, SIGNPOST_TEST_TEMPLATE: TEMPLATE_DATABASE, NODE_ENV: 'test' },
     });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 } finally {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect().then(() => admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`)).catch(() => undefined).finally(() => admin.end());
   await embedded?.stop();
 }
 process.exit(exitCode);

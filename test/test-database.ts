@@ -8,7 +8,8 @@ import { createDatabase, type Db } from '../src/platform/db/database.js';
  * Each test file clones the template (fast: a file copy inside PostgreSQL) so files never see
  * each other's rows and can run in parallel.
  */
-export const TEMPLATE_DATABASE = 'signpost_test_template';
+/** One template per test run, so two runs sharing a server never drop each other's databases. */
+export const TEMPLATE_DATABASE = process.env['SIGNPOST_TEST_TEMPLATE'] ?? `signpost_test_template_${process.pid}`;
 
 export interface TestDatabase {
   db: Db;

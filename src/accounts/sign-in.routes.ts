@@ -40,7 +40,7 @@ export function registerSignInRoutes(
       if (!email) fieldErrors.email = 'Enter your work email address';
       if (!password) fieldErrors.password = 'Enter your password';
       if (Object.keys(fieldErrors).length === 0) {
-        const outcome = await signIn.checkPassword(email, password);
+        const outcome = await signIn.checkPassword(email, password, request.id);
         if (outcome.ok) {
           if (request.session) await sessions.end(request.session);
           setSessionCookie(reply, config, await sessions.start(outcome.userId, outcome.next));
@@ -61,14 +61,14 @@ export function registerSignInRoutes(
       url: '/sign-in/mfa',
       stage: 'mfa_challenge',
       otherUrl: '/sign-in/mfa/setup',
-      check: (userId: string, code: string) => signIn.checkCode(userId, code),
+      check: (userId: string, code: string, requestId: string) => signIn.checkCode(userId, code, requestId),
       page: async () => ({ template: 'accounts/views/mfa-challenge.njk', context: {} }),
     },
     {
       url: '/sign-in/mfa/setup',
       stage: 'mfa_enrolment',
       otherUrl: '/sign-in/mfa',
-      check: (userId: string, code: string) => signIn.confirmEnrolment(userId, code),
+      check: (userId: string, code: string, requestId: string) => signIn.confirmEnrolment(userId, code, requestId),
       page: async (userId: string) => ({ template: 'accounts/views/mfa-setup.njk', context: await signIn.enrolment(userId) }),
     },
   ] as const;
@@ -88,7 +88,7 @@ export function registerSignInRoutes(
         const session = request.session!;
         if (session.stage !== step.stage) return reply.redirect(step.otherUrl, 303);
         const code = (request.body.code ?? '').trim();
-        const outcome = code ? await step.check(session.userId, code) : { ok: false as const, message: 'Enter the 6-digit code from your authenticator app' };
+        const outcome = code ? await step.check(session.userId, code, request.id) : { ok: false as const, message: 'Enter the 6-digit code from your authenticator app' };
         if (outcome.ok) {
           setSessionCookie(reply, config, await sessions.rotate(session, 'active'));
           return reply.redirect('/', 303);

@@ -10,6 +10,7 @@ import {
   setPendingTotpSecret, type UserRow,
 } from './users.repository.js';
 import { vettingStatus } from './vetting.js';
+import type { AuditService } from '../audit/audit.service.js';
 
 export type PasswordOutcome =
   | { ok: true; userId: string; next: 'mfa_enrolment' | 'mfa_challenge' }
@@ -29,28 +30,49 @@ const totpBinding = (userId: string): string => `user:${userId}:totp`;
  * say what to do; unknown email and wrong password read (and take) the same.
  */
 export class SignInService {
-  constructor(private readonly deps: { db: Db; clock: Clock; config: Config; keys: Keyring }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; config: Config; keys: Keyring; audit: AuditService }) {}
 
-  async checkPassword(email: string, password: string): Promise<PasswordOutcome> {
+  /** Every sign-in and failed sign-in is an audit entry (SECURITY.md §2). */
+  private async audit(requestId: string, outcome: 'allowed' | 'refused', reason: string, user?: { id: string; organisation_id: string; role: string }): Promise<void> {
+    await this.deps.audit.record(this.deps.db, {
+      action: outcome === 'allowed' ? 'sign_in' : 'sign_in_failed',
+      actorUserId: user?.id ?? null,
+      actorOrganisationId: user?.organisation_id ?? null,
+      actorRole: user?.role ?? null,
+      reason,
+      outcome,
+      requestId,
+    });
+  }
+
+  async checkPassword(email: string, password: string, requestId: string): Promise<PasswordOutcome> {
     const { db, clock } = this.deps;
     const user = await findUserByEmail(db, email);
     if (!user) {
       await verifyPassword(await decoyPasswordHash(), password);
+      await this.audit(requestId, 'refused', 'unknown account');
       return { ok: false, message: WRONG_CREDENTIALS };
     }
     const now = clock.now();
-    if (user.locked_until && user.locked_until > now) return { ok: false, message: lockedMessage(user.locked_until) };
+    if (user.locked_until && user.locked_until > now) {
+      await this.audit(requestId, 'refused', 'account locked', user);
+      return { ok: false, message: lockedMessage(user.locked_until) };
+    }
     if (!(await verifyPassword(user.password_hash, password))) {
       await this.recordFailure(user.id);
+      await this.audit(requestId, 'refused', 'wrong password', user);
       return { ok: false, message: WRONG_CREDENTIALS };
     }
     const refusal = this.refusalFor(user);
-    if (refusal) return { ok: false, message: refusal };
+    if (refusal) {
+      await this.audit(requestId, 'refused', user.disabled_at ? 'account disabled' : 'vetting lapsed', user);
+      return { ok: false, message: refusal };
+    }
     return { ok: true, userId: user.id, next: user.totp_enrolled_at ? 'mfa_challenge' : 'mfa_enrolment' };
   }
 
   /** Second step for an enrolled user: a fresh code that has not been used before. */
-  async checkCode(userId: string, code: string): Promise<CodeOutcome> {
+  async checkCode(userId: string, code: string, requestId: string): Promise<CodeOutcome> {
     const { db, clock } = this.deps;
     const user = await findUserById(db, userId);
     if (!user?.totp_secret || !user.totp_enrolled_at) return { ok: false, message: 'Set up your authenticator app first' };
@@ -59,9 +81,11 @@ export class SignInService {
     const step = matchTotpStep(this.openSecret(user.id, user.totp_secret), code.replace(/\s/g, ''), now);
     if (step === null || !(await acceptTotpStep(db, user.id, step))) {
       await this.recordFailure(user.id);
+      await this.audit(requestId, 'refused', 'wrong or reused security code', user);
       return { ok: false, message: WRONG_CODE };
     }
     await recordSuccessfulSignIn(db, user.id, now);
+    await this.audit(requestId, 'allowed', 'password and security code', user);
     return { ok: true };
   }
 
@@ -83,7 +107,7 @@ export class SignInService {
     return { secret, qrSvg: await totpQrSvg(totpUri(secret, user.email)) };
   }
 
-  async confirmEnrolment(userId: string, code: string): Promise<CodeOutcome> {
+  async confirmEnrolment(userId: string, code: string, requestId: string): Promise<CodeOutcome> {
     const { db, clock } = this.deps;
     const user = await findUserById(db, userId);
     if (!user?.totp_secret || user.totp_enrolled_at) return { ok: false, message: 'Start setting up your authenticator app again' };
@@ -91,10 +115,12 @@ export class SignInService {
     const step = matchTotpStep(this.openSecret(user.id, user.totp_secret), code.replace(/\s/g, ''), now);
     if (step === null) {
       await this.recordFailure(user.id);
+      await this.audit(requestId, 'refused', 'wrong security code at set-up', user);
       return { ok: false, message: WRONG_CODE };
     }
     await confirmTotpEnrolment(db, user.id, now, step);
     await recordSuccessfulSignIn(db, user.id, now);
+    await this.audit(requestId, 'allowed', 'password and new authenticator', user);
     return { ok: true };
   }
 

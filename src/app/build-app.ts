@@ -22,6 +22,8 @@ import { bearerToken } from '../api-clients/api-clients.service.js';
 import { registerOAuthRoutes } from '../api-clients/oauth.routes.js';
 import { registerOrganisationRoutes } from '../organisations/organisations.routes.js';
 import { registerHomeRoutes } from '../home/home.routes.js';
+import { registerSearchRoutes } from '../search/search.routes.js';
+import { inTransaction } from '../platform/db/database.js';
 import { registerHealthRoutes } from './health.routes.js';
 import { createServices } from './services.js';
 
@@ -88,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Services, wired once.
-  const { sessions, signIn, apiClients, organisations } = createServices({ config, db, clock, keys });
+  const { sessions, signIn, apiClients, organisations, childSearch, audit } = createServices({ config, db, clock, keys });
 
   // Platform.
   await app.register(fastifyCookie);
@@ -130,6 +132,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHomeRoutes(app);
   registerOAuthRoutes(app, { apiClients });
   registerOrganisationRoutes(app, { organisations });
+  registerSearchRoutes(app, {
+    search: childSearch,
+    // The search and its audit entry stand or fall together: no entry, no results.
+    recordSearch: ({ user, requestId, reason, reasonDetail, run }) =>
+      inTransaction(db, async (tx) => {
+        const results = await run();
+        await audit.record(tx, {
+          action: 'search',
+          actorUserId: user.id,
+          actorOrganisationId: user.organisationId,
+          actorRole: user.role,
+          basis: 'stated reason',
+          reason: reasonDetail ? `${reason}: ${reasonDetail}` : reason,
+          outcome: 'allowed',
+          requestId,
+        });
+        return results;
+      }),
+  });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

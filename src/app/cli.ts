@@ -11,6 +11,7 @@ import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../demo/demo-acc
 import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
 import { cliProgressBar } from '../platform/progress/progress-bar.js';
 import { registerMatchCommands } from '../matching/match.cli.js';
+import { registerAuditCommands } from '../audit/audit.cli.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServices, type Services } from './services.js';
 import { startServer } from './server.js';
@@ -195,6 +196,7 @@ export function buildProgram(): Command {
     });
 
   registerMatchCommands(program);
+  registerAuditCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys, clock: systemClock })));
 
   return program;
 }
@@ -228,4 +230,5 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const code = await runCli(process.argv);
-if (code !== 0 || !process.argv.includes('serve')) process.exitCode = code;
+// A command may have set its own exit code (e.g. `audit verify` finding tampering); keep it.
+if (code !== 0) process.exitCode = code;

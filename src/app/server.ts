@@ -7,6 +7,7 @@ import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { buildApp } from './build-app.js';
 import { openRuntime } from './runtime.js';
 import { createServices } from './services.js';
+import { startAuditSealer } from '../audit/audit-sealer.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -37,6 +38,7 @@ export async function startServer(
       seeded = result.seeded || result.children > 0;
     }
     const app = await buildApp({ config, db: runtime.db, clock, keys: runtime.keys, logger });
+    const sealer = startAuditSealer(createServices({ config, db: runtime.db, clock, keys: runtime.keys }).audit, logger);
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('127.0.0.1', 'localhost');
     return {
@@ -45,6 +47,7 @@ export async function startServer(
       seeded,
       async stop() {
         await app.close();
+        await sealer.stop();
         await runtime.close();
       },
     };

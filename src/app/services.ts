@@ -7,6 +7,8 @@ import { SignInService } from '../accounts/sign-in.service.js';
 import { UsersService } from '../accounts/users.service.js';
 import { ApiClientsService } from '../api-clients/api-clients.service.js';
 import { OrganisationsService } from '../organisations/organisations.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { ChildSearchService } from '../search/child-search.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -18,12 +20,14 @@ export interface ServiceDeps {
 /** Every service, wired by hand in one place; the app and the CLI both use this. */
 export function createServices(deps: ServiceDeps) {
   const { config, db, clock, keys } = deps;
+  const audit = new AuditService({ db, keys, clock });
   const sessions = new SessionsService({ db, clock, config });
-  const signIn = new SignInService({ db, clock, config, keys });
+  const signIn = new SignInService({ db, clock, config, keys, audit });
   const users = new UsersService({ db, clock, signIn, sessions });
   const apiClients = new ApiClientsService({ db, clock, config });
   const organisations = new OrganisationsService({ db });
-  return { sessions, signIn, users, apiClients, organisations };
+  const childSearch = new ChildSearchService({ db, keys });
+  return { audit, sessions, signIn, users, apiClients, organisations, childSearch };
 }
 
 export type Services = ReturnType<typeof createServices>;

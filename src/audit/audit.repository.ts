@@ -100,7 +100,7 @@ export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: nu
     .select(['l.leaf_index', 'l.entry_id', 'l.leaf_hash', ...entryColumns.map((c) => `e.${c}` as const)])
     .where('l.leaf_index', '>=', fromIndex).orderBy('l.leaf_index').limit(limit).execute();
   return rows.map((r) => ({
-    leafIndex: Number(r.leaf_index),
+    leafIndex: r.leaf_index,
     leafHash: r.leaf_hash,
     entry: r.id === null ? null : toStored(r as unknown as EntryRow),
   }));
