@@ -73,6 +73,21 @@ describe('signing in through a real browser', () => {
     assert.ok(await page.getByText('Grace Whitfield').first().isVisible());
     await assertAccessible(page, 'home page');
 
+    await page.getByRole('button', { name: 'Find a child' }).click();
+    assert.equal(new URL(page.url()).pathname, '/children/search');
+    await assertAccessible(page, 'search page');
+    await page.getByRole('button', { name: 'Search' }).click();
+    assert.ok(await page.locator('.govuk-error-summary').isVisible());
+    await assertAccessible(page, 'search page with errors');
+    await page.getByLabel('A safeguarding concern about this child').check();
+    await page.getByLabel('Last name').fill('Nobodyatall');
+    await page.getByLabel('Day').fill('1');
+    await page.getByLabel('Month').fill('2');
+    await page.getByLabel('Year').fill('2014');
+    await page.getByRole('button', { name: 'Search' }).click();
+    assert.ok(await page.getByRole('heading', { name: 'No child found' }).isVisible());
+    await assertAccessible(page, 'search results page');
+
     await page.goto(`${server.url}/no-such-page`);
     assert.ok(await page.getByRole('heading', { name: 'Page not found' }).isVisible());
     await assertAccessible(page, '404 page');
