@@ -10,6 +10,7 @@ import { insertPractitioners, type NewPractitioner } from '../organisations/prac
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from './demo-accounts.js';
 import { DEMO_AGENCIES, DEMO_COUNCILS, PRACTITIONER_ROLES } from './demo-directory.js';
 import { seedChildren } from './children-seed.js';
+import { seedInvolvements } from './involvements-seed.js';
 
 export interface SeedOptions {
   seed: number;
@@ -26,6 +27,8 @@ export interface SeedResult {
   practitioners: number;
   accounts: number;
   children: number;
+  /** Children given involvements, flags and area history by this run. */
+  childrenWithInvolvements: number;
 }
 
 /** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
@@ -37,7 +40,8 @@ const SCHOOLS_PER_COUNCIL = 8;
 /**
  * Seeds the synthetic demo world, deterministically from `seed`: councils with office-hours and
  * emergency-duty numbers, police forces, NHS trusts, GP practices, schools, voluntary services,
- * their practitioners, the demo accounts, then the synthetic children. The directory is created
+ * their practitioners, the demo accounts, then the synthetic children and who is involved with
+ * them (involvements, status flags, area history). The directory is created
  * only when there is none; the children seed is itself idempotent and resumes an interrupted run.
  */
 export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersService; keys: Keyring }, options: SeedOptions): Promise<SeedResult> {
@@ -46,12 +50,18 @@ export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersSe
     { db: deps.db, keys: deps.keys, clock: deps.clock },
     { count: options.children, seed: options.seed, onProgress: (done, total) => options.onProgress?.('children', done, total) },
   );
+  // Every child without area history gets its involvements, flags and areas; a no-op on a re-run.
+  const involvements = await seedInvolvements(
+    { db: deps.db, clock: deps.clock },
+    { seed: options.seed, onProgress: (done, total) => options.onProgress?.('involvements', done, total) },
+  );
   return {
     seeded: directory !== null,
     organisations: directory?.organisations ?? 0,
     practitioners: directory?.practitioners ?? 0,
     accounts: directory?.accounts ?? 0,
     children: children.created,
+    childrenWithInvolvements: involvements.children,
   };
 }
 

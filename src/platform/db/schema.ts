@@ -92,6 +92,9 @@ export interface Database {
   audit_entries: AuditEntriesTable;
   audit_leaves: AuditLeavesTable;
   audit_checkpoints: AuditCheckpointsTable;
+  involvements: InvolvementsTable;
+  child_flags: ChildFlagsTable;
+  area_history: AreaHistoryTable;
 }
 
 /** A child known to services. Identifying columns hold AES-256-GCM ciphertexts (see src/children). */
@@ -159,4 +162,49 @@ export interface AuditCheckpointsTable {
   xid_horizon: string;
   signed_note: string;
   created_at: ColumnType<Date, Date, never>;
+}
+
+/** Who is involved with a child (see src/involvements). Periods are half-open: [started_on, ended_on). */
+export interface InvolvementsTable {
+  id: Generated<string>;
+  child_id: string;
+  organisation_id: string;
+  practitioner_id: string | null;
+  service: string;
+  role: string;
+  is_lead_professional: ColumnType<boolean, boolean | undefined, boolean>;
+  contact_route: string | null;
+  started_on: DateColumn;
+  ended_on: DateColumn | null;
+  end_reason: string | null;
+  holds_early_help_assessment: ColumnType<boolean, boolean | undefined, boolean>;
+  sensitive_service: string | null;
+  sensitive_basis: string | null;
+  source_system: string | null;
+  source_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** A child's status flags (CP plan, looked after, …) with the responsible council. */
+export interface ChildFlagsTable {
+  id: Generated<string>;
+  child_id: string;
+  kind: string;
+  responsible_council_id: string;
+  started_on: DateColumn;
+  ended_on: DateColumn | null;
+  source_system: string | null;
+  source_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** Which councils have held a child and when; the open row (no to_date) is the current area. */
+export interface AreaHistoryTable {
+  id: Generated<string>;
+  child_id: string;
+  council_id: string;
+  from_date: DateColumn;
+  to_date: DateColumn | null;
+  reason: string | null;
+  created_at: CreatedAt;
 }
