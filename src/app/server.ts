@@ -38,7 +38,7 @@ export async function startServer(
       seeded = result.seeded || result.children > 0;
     }
     const app = await buildApp({ config, db: runtime.db, clock, keys: runtime.keys, logger });
-    const sealer = startAuditSealer(createServices({ config, db: runtime.db, clock, keys: runtime.keys }).audit, logger);
+    const sealer = startAuditSealer({ db: runtime.db, keys: runtime.keys, clock, logger, intervalMs: 5_000 });
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('127.0.0.1', 'localhost');
     return {

@@ -1,88 +1,149 @@
 import { sql } from 'kysely';
-import type { DbOrTx } from '../platform/db/database.js';
+import type { Db, DbOrTx, Tx } from '../platform/db/database.js';
 import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
 
+/** Inserts one entry; a trigger stamps `entry_xid` with the writing transaction's id, which the sealer reads. */
 export async function insertAuditEntry(db: DbOrTx, entry: AuditEntry, salt: Buffer): Promise<void> {
-  await db.insertInto('audit_entries').values({
-    occurred_at: entry.occurredAt,
-    actor_user_id: entry.actorUserId ?? null,
-    actor_api_client: entry.actorApiClient ?? null,
-    actor_organisation_id: entry.actorOrganisationId ?? null,
-    actor_role: entry.actorRole ?? null,
-    action: entry.action,
-    child_id: entry.childId ?? null,
-    basis: entry.basis ?? null,
-    reason: entry.reason ?? null,
-    outcome: entry.outcome,
-    request_id: entry.requestId ?? null,
-    salt,
-  }).execute();
+  await insertAuditEntries(db, [{ entry, salt }]);
 }
 
-/** Serialises sealers across processes for the rest of the transaction. */
-export async function lockSealer(db: DbOrTx): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext('signpost.audit.sealer'))`.execute(db);
-}
-
-/** Every transaction with a smaller id has committed or rolled back: its entries are final. */
-export async function finishedXidHorizon(db: DbOrTx): Promise<string> {
-  const { rows } = await sql<{ horizon: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`.execute(db);
-  return rows[0]!.horizon;
-}
-
-export function latestCheckpoint(db: DbOrTx) {
-  return db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'frontier', 'xid_horizon', 'signed_note'])
-    .orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
-}
-
-export function listCheckpoints(db: DbOrTx) {
-  return db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'signed_note']).orderBy('tree_size').execute();
-}
-
-const entryColumns = [
-  'id', 'occurred_at', 'actor_user_id', 'actor_api_client', 'actor_organisation_id', 'actor_role', 'action', 'child_id',
-  'basis', 'reason', 'outcome', 'request_id', 'salt',
-] as const;
-
-type EntryRow = { [K in (typeof entryColumns)[number]]: unknown };
-
-function toStored(row: EntryRow): StoredAuditEntry {
-  return {
-    id: Number(row.id),
-    occurredAt: row.occurred_at as Date,
-    actorUserId: row.actor_user_id as string | null,
-    actorApiClient: row.actor_api_client as string | null,
-    actorOrganisationId: row.actor_organisation_id as string | null,
-    actorRole: row.actor_role as string | null,
-    action: row.action as string,
-    childId: row.child_id as string | null,
-    basis: row.basis as string | null,
-    reason: row.reason as string | null,
-    outcome: row.outcome as string,
-    requestId: row.request_id as string | null,
-    salt: row.salt as Buffer,
-  };
-}
-
-/** Entries written by transactions with ids in [from, to), in id order. */
-export async function entriesFinishedBetween(db: DbOrTx, from: string, to: string): Promise<StoredAuditEntry[]> {
-  const rows = await db.selectFrom('audit_entries').select(entryColumns)
-    .where(sql<boolean>`entry_xid >= ${from}::xid8 AND entry_xid < ${to}::xid8`)
-    .orderBy('id').execute();
-  return rows.map(toStored);
-}
-
-export async function insertLeaves(db: DbOrTx, leaves: readonly { leafIndex: number; entryId: number; leafHash: Buffer }[]): Promise<void> {
-  for (let i = 0; i < leaves.length; i += 1000) {
-    await db.insertInto('audit_leaves')
-      .values(leaves.slice(i, i + 1000).map((l) => ({ leaf_index: l.leafIndex, entry_id: l.entryId, leaf_hash: l.leafHash })))
-      .execute();
+/** Inserts many entries in one statement (imports, benchmarks); same columns as insertAuditEntry. */
+export async function insertAuditEntries(db: DbOrTx, entries: readonly { entry: AuditEntry; salt: Buffer }[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 2_000) {
+    await db.insertInto('audit_entries').values(entries.slice(i, i + 2_000).map(({ entry, salt }) => ({
+      occurred_at: entry.occurredAt,
+      actor_user_id: entry.actorUserId ?? null,
+      actor_api_client: entry.actorApiClient ?? null,
+      actor_organisation_id: entry.actorOrganisationId ?? null,
+      actor_role: entry.actorRole ?? null,
+      action: entry.action,
+      child_id: entry.childId ?? null,
+      basis: entry.basis ?? null,
+      reason: entry.reason ?? null,
+      outcome: entry.outcome,
+      request_id: entry.requestId ?? null,
+      salt,
+    }))).execute();
   }
 }
 
+/** Serialises sealers across processes for the rest of the transaction. */
+export async function lockSealer(tx: Tx): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('signpost.audit.sealer'))`.execute(tx);
+}
+
+/**
+ * Runs `work` in one REPEATABLE READ, READ ONLY transaction: every query sees the same snapshot,
+ * so a verifier never mistakes a seal committed half-way through its reading for tampering.
+ */
+export function inSnapshot<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
+}
+
+/** The current snapshot in text form (`xmin:xmax:xip,…`): which transactions had finished. */
+export async function currentSnapshot(db: DbOrTx): Promise<string> {
+  const { rows } = await sql<{ snapshot: string }>`SELECT pg_current_snapshot()::text AS snapshot`.execute(db);
+  return rows[0]!.snapshot;
+}
+
+/** Every transaction below this xid had finished in `snapshot`. */
+export async function snapshotXmin(db: DbOrTx, snapshot: string): Promise<string> {
+  const { rows } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(${snapshot}::pg_snapshot)::text AS xmin`.execute(db);
+  return rows[0]!.xmin;
+}
+
+/** Where the last sealing round stopped, or undefined before the first. */
+export function latestSealerState(db: DbOrTx) {
+  return db.selectFrom('audit_sealer_state').select(['tree_size', 'sealed_snapshot']).orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+}
+
+export function latestCheckpoint(db: DbOrTx) {
+  return db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'frontier', 'signed_note'])
+    .orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+}
+
+export function checkpointOfSize(db: DbOrTx, treeSize: number) {
+  return db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'signed_note']).where('tree_size', '=', treeSize).executeTakeFirst();
+}
+
+/** Checkpoints with sizes in (afterSize, upToSize], smallest first. */
+export function checkpointsBetween(db: DbOrTx, afterSize: number, upToSize: number) {
+  return db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'frontier', 'signed_note'])
+    .where('tree_size', '>', afterSize).where('tree_size', '<=', upToSize).orderBy('tree_size').execute();
+}
+
+export async function countCheckpoints(db: DbOrTx): Promise<number> {
+  const row = await db.selectFrom('audit_checkpoints').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return row.n;
+}
+
+const entryColumns = [
+  'id', 'actor_user_id', 'actor_api_client', 'actor_organisation_id', 'actor_role', 'action', 'child_id',
+  'basis', 'reason', 'outcome', 'request_id', 'salt',
+] as const;
+
+/** The time as UTC text to the microsecond: the column's full precision, exactly as hashed. */
+const occurredAtText = sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurred_at');
+
+/**
+ * Ids of the entries whose transactions had finished in `upTo` but not in `after` (the previous
+ * round's snapshot; null before the first round), in id order. Ids first, rows after, because
+ * paging through this filter with LIMIT would rescan the whole range for every page.
+ */
+export async function entryIdsFinishedBetween(db: DbOrTx, range: { after: string | null; upTo: string }): Promise<number[]> {
+  const upTo = sql`${range.upTo}::pg_snapshot`;
+  const after = range.after === null ? null : sql`${range.after}::pg_snapshot`;
+  const { rows } = await sql<{ ids: string }>`
+    SELECT coalesce(json_agg(id ORDER BY id), '[]')::text AS ids FROM audit_entries
+    WHERE entry_xid < pg_snapshot_xmax(${upTo}) AND pg_visible_in_snapshot(entry_xid, ${upTo})
+      ${after
+        // "Not visible in the last snapshot", spelled so both halves use the index: a transaction
+        // left running for minutes must not make every round rescan everything written since.
+        ? sql`AND (entry_xid >= pg_snapshot_xmax(${after}) OR entry_xid = ANY(ARRAY(SELECT pg_snapshot_xip(${after}))))`
+        : sql``}`.execute(db);
+  return JSON.parse(rows[0]!.ids) as number[];
+}
+
+/**
+ * The entries with these ids (sorted ascending), in id order; missing ones are simply absent.
+ * Ids that are dense — the usual case, as entries are sealed in id order — are read as one range
+ * of the primary key, far cheaper than one index lookup per id; sparse ones by lookup. (Measured:
+ * plain rows parse faster here than a json_agg document, whose building costs the server more.)
+ */
+export async function entriesByIds(db: DbOrTx, ids: readonly number[]): Promise<StoredAuditEntry[]> {
+  if (ids.length === 0) return [];
+  const first = ids[0]!;
+  const last = ids[ids.length - 1]!;
+  const dense = last - first < ids.length * 2;
+  let query = db.selectFrom('audit_entries').select([...entryColumns, occurredAtText]);
+  query = dense ? query.where('id', '>=', first).where('id', '<=', last) : query.where('id', '=', sql<number>`ANY(${[...ids]}::bigint[])`);
+  const rows = await query.orderBy('id').execute();
+  const wanted = dense ? new Set(ids) : null;
+  const entries: StoredAuditEntry[] = [];
+  for (const row of rows) {
+    if (wanted && !wanted.has(row.id)) continue;
+    entries.push({
+      id: row.id, occurredAt: row.occurred_at, actorUserId: row.actor_user_id, actorApiClient: row.actor_api_client,
+      actorOrganisationId: row.actor_organisation_id, actorRole: row.actor_role, action: row.action, childId: row.child_id,
+      basis: row.basis, reason: row.reason, outcome: row.outcome, requestId: row.request_id, salt: row.salt,
+    });
+  }
+  return entries;
+}
+
+/** Appends leaves; one statement per batch (arrays unnested) keeps a large round fast. */
+export async function insertLeaves(db: DbOrTx, leaves: readonly { leafIndex: number; entryId: number; leafHash: Buffer }[]): Promise<void> {
+  if (leaves.length === 0) return;
+  await sql`
+    INSERT INTO audit_leaves (leaf_index, entry_id, leaf_hash)
+    SELECT * FROM unnest(${leaves.map((l) => l.leafIndex)}::bigint[], ${leaves.map((l) => l.entryId)}::bigint[], ${leaves.map((l) => l.leafHash)}::bytea[])`
+    .execute(db);
+}
+
+/** Records a signed checkpoint and the snapshot the round sealed up to. */
 export async function insertCheckpoint(
   db: DbOrTx,
-  checkpoint: { treeSize: number; root: Buffer; frontier: readonly Buffer[]; xidHorizon: string; signedNote: string; at: Date },
+  checkpoint: { treeSize: number; root: Buffer; frontier: readonly Buffer[]; sealedSnapshot: string; xidHorizon: string; signedNote: string; at: Date },
 ): Promise<void> {
   await db.insertInto('audit_checkpoints').values({
     tree_size: checkpoint.treeSize,
@@ -92,24 +153,58 @@ export async function insertCheckpoint(
     signed_note: checkpoint.signedNote,
     created_at: checkpoint.at,
   }).execute();
+  await db.insertInto('audit_sealer_state').values({ tree_size: checkpoint.treeSize, sealed_snapshot: checkpoint.sealedSnapshot }).execute();
 }
 
-/** Leaves from `fromIndex` with the entry each names (null when the entry row is gone). */
-export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: number) {
-  const rows = await db.selectFrom('audit_leaves as l').leftJoin('audit_entries as e', 'e.id', 'l.entry_id')
-    .select(['l.leaf_index', 'l.entry_id', 'l.leaf_hash', ...entryColumns.map((c) => `e.${c}` as const)])
-    .where('l.leaf_index', '>=', fromIndex).orderBy('l.leaf_index').limit(limit).execute();
-  return rows.map((r) => ({
-    leafIndex: r.leaf_index,
-    leafHash: r.leaf_hash,
-    entry: r.id === null ? null : toStored(r as unknown as EntryRow),
-  }));
+/** Up to `limit` leaves from `fromIndex`, in index order. */
+export async function leavesFrom(db: DbOrTx, fromIndex: number, limit: number): Promise<StoredLeaf[]> {
+  const rows = await db.selectFrom('audit_leaves').select(['leaf_index', 'entry_id', 'leaf_hash'])
+    .where('leaf_index', '>=', fromIndex).orderBy('leaf_index').limit(limit).execute();
+  return rows.map((r) => ({ leafIndex: r.leaf_index, entryId: r.entry_id, leafHash: r.leaf_hash }));
 }
 
-/** Final entries (below the horizon) that no leaf covers: sealed history with a hole in it. */
-export async function countFinalEntriesWithoutLeaf(db: DbOrTx, horizon: string): Promise<number> {
+/** A stored leaf. */
+export interface StoredLeaf {
+  leafIndex: number;
+  entryId: number;
+  leafHash: Buffer;
+}
+
+/**
+ * Leaves from `fromIndex` with the entry each names (null when the entry row is gone): the leaves,
+ * then their entries as one range read (see entriesByIds) rather than a join doing one lookup per
+ * leaf.
+ */
+export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: number): Promise<LeafWithEntry[]> {
+  const leaves = await leavesFrom(db, fromIndex, limit);
+  const entries = await entriesByIds(db, leaves.map((l) => l.entryId).sort((a, b) => a - b));
+  const byId = new Map(entries.map((entry) => [entry.id, entry]));
+  return leaves.map((leaf) => ({ leafIndex: leaf.leafIndex, leafHash: leaf.leafHash, entry: byId.get(leaf.entryId) ?? null }));
+}
+
+/** A leaf and the entry it names, as the verifier reads them. */
+export interface LeafWithEntry {
+  leafIndex: number;
+  leafHash: Buffer;
+  entry: StoredAuditEntry | null;
+}
+
+/** Stored leaf hashes for indexes [start, end), in order. */
+export async function leafHashesBetween(db: DbOrTx, start: number, end: number): Promise<Buffer[]> {
+  const rows = await db.selectFrom('audit_leaves').select('leaf_hash')
+    .where('leaf_index', '>=', start).where('leaf_index', '<', end).orderBy('leaf_index').execute();
+  return rows.map((r) => r.leaf_hash);
+}
+
+export function leafAt(db: DbOrTx, index: number) {
+  return db.selectFrom('audit_leaves').select(['leaf_index', 'entry_id', 'leaf_hash']).where('leaf_index', '=', index).executeTakeFirst();
+}
+
+/** Entries finished in `snapshot` (so a round already took them) that no leaf covers. */
+export async function countFinalEntriesWithoutLeaf(db: DbOrTx, snapshot: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     SELECT count(*)::integer AS n FROM audit_entries e
-    WHERE e.entry_xid < ${horizon}::xid8 AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = e.id)`.execute(db);
+    WHERE e.entry_xid < pg_snapshot_xmax(${snapshot}::pg_snapshot) AND pg_visible_in_snapshot(e.entry_xid, ${snapshot}::pg_snapshot)
+      AND NOT EXISTS (SELECT 1 FROM audit_leaves l WHERE l.entry_id = e.id)`.execute(db);
   return rows[0]!.n;
 }

@@ -89,12 +89,13 @@ export interface Database {
   children: ChildrenTable;
   child_keys: ChildKeysTable;
   child_blind_index: ChildBlindIndexTable;
-  audit_entries: AuditEntriesTable;
-  audit_leaves: AuditLeavesTable;
-  audit_checkpoints: AuditCheckpointsTable;
   involvements: InvolvementsTable;
   child_flags: ChildFlagsTable;
   area_history: AreaHistoryTable;
+  audit_entries: AuditEntriesTable;
+  audit_leaves: AuditLeavesTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_sealer_state: AuditSealerStateTable;
 }
 
 /** A child known to services. Identifying columns hold AES-256-GCM ciphertexts (see src/children). */
@@ -162,6 +163,12 @@ export interface AuditCheckpointsTable {
   xid_horizon: string;
   signed_note: string;
   created_at: ColumnType<Date, Date, never>;
+}
+
+/** Where the audit sealer stopped: the snapshot sealed up to, one row per checkpoint (text form). */
+export interface AuditSealerStateTable {
+  tree_size: number;
+  sealed_snapshot: string;
 }
 
 /** Who is involved with a child (see src/involvements). Periods are half-open: [started_on, ended_on). */
