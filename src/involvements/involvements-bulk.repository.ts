@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
+import type { InvolvementRow } from './involvements.repository.js';
 
 /**
  * Bulk reads and writes for loading involvements, flags and area history in volume (the demo
@@ -40,21 +41,11 @@ export function listDirectoryPractitioners(db: DbOrTx) {
     .execute();
 }
 
-export interface BulkInvolvement {
+/** A seeded involvement: a new involvement with its id and, for past ones, how it ended. Seeds carry no feed key. */
+export interface BulkInvolvement extends Omit<InvolvementRow, 'source'> {
   id: string;
-  childId: string;
-  organisationId: string;
-  practitionerId: string | null;
-  service: string;
-  role: string;
-  isLeadProfessional: boolean;
-  contactRoute: string | null;
-  startedOn: CalendarDate;
   endedOn: CalendarDate | null;
   endReason: string | null;
-  holdsEarlyHelpAssessment: boolean;
-  sensitiveService: string | null;
-  sensitiveBasis: string | null;
 }
 
 export interface BulkFlag {
