@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../platform/db/database.js';
+import type { PractitionersTable } from '../platform/db/schema.js';
 import type { Clock } from '../platform/time/clock.js';
 import { toUtcDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { RecordTrigger } from '../children/child-identity.js';
@@ -114,15 +115,8 @@ interface Org {
   email: string | null;
 }
 
-interface Staff {
-  id: string;
-  organisation_id: string;
-  name: string;
-  role: string;
-  team: string | null;
-  phone: string | null;
-  email: string | null;
-}
+/** A practitioners row as the directory holds it. */
+type Staff = Omit<PractitionersTable, 'id' | 'created_at'> & { id: string };
 
 /** Council teams in the demo directory (see seed.ts). */
 type Team = 'Front door (MASH)' | 'Assessment' | 'Child protection' | 'Children looked after' | 'Leaving care' | 'Family help';
