@@ -9,6 +9,11 @@ import { ApiClientsService } from '../api-clients/api-clients.service.js';
 import { OrganisationsService } from '../organisations/organisations.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ChildSearchService } from '../search/child-search.service.js';
+import { ChildrenService } from '../children/children.service.js';
+import { ChildRecordsService } from '../child-records/child-records.service.js';
+import { InvolvementsService } from '../involvements/involvements.service.js';
+import { FlagsService } from '../involvements/flags.service.js';
+import { AreaHistoryService } from '../involvements/area-history.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -27,7 +32,12 @@ export function createServices(deps: ServiceDeps) {
   const apiClients = new ApiClientsService({ db, clock, config });
   const organisations = new OrganisationsService({ db });
   const childSearch = new ChildSearchService({ db, keys });
-  return { audit, sessions, signIn, users, apiClients, organisations, childSearch };
+  const children = new ChildrenService({ db, keys });
+  const childRecords = new ChildRecordsService({ db, clock, children, search: childSearch, audit, retentionMonths: config.retentionMonths });
+  const involvements = new InvolvementsService({ db });
+  const flags = new FlagsService({ db });
+  const areaHistory = new AreaHistoryService({ db });
+  return { audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory };
 }
 
 export type Services = ReturnType<typeof createServices>;

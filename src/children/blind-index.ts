@@ -153,6 +153,17 @@ export class BlindIndexer {
     return value;
   }
 
+  /**
+   * The keyed hash a linked identifier (UPN, source-system id…) is found by. Its own prefix keeps
+   * it apart from every name and date value; the issuer is part of it because two systems may
+   * use the same local id for different children.
+   */
+  identifierLookup(kind: string, issuer: string, normalisedValue: string): Buffer {
+    const input = `identifier\u001f${kind}\u001f${issuer}\u001f${normalisedValue}`;
+    const inner = hash('sha256', Buffer.concat([this.#innerPad, Buffer.from(input, 'utf8')]), 'buffer');
+    return hash('sha256', Buffer.concat([this.#outerPad, inner]), 'buffer').subarray(0, BLIND_INDEX_BYTES);
+  }
+
   /** Everything stored for one child; each (kind, value) appears once. */
   entriesFor(identity: ChildIdentity): BlindIndexEntry[] {
     const terms = new Terms();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, seal } from '../platform/crypto/aead.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
-import type { ChildAddress, ChildIdentity } from './child-identity.js';
+import type { ChildAddress, ChildIdentity, ParentCarer, PreviousAddress } from './child-identity.js';
 
 /** Data keys are versioned so a child's fields can later be re-sealed under a fresh key. */
 export const CURRENT_KEY_VERSION = 1;
@@ -17,6 +17,8 @@ export interface SealedIdentity {
   dateOfBirth: Buffer;
   address: Buffer;
   nhsNumber: Buffer | null;
+  previousAddresses: Buffer | null;
+  parentsCarers: Buffer | null;
 }
 
 /** The column each field is stored in; part of the additional data, so fields cannot be swapped. */
@@ -27,6 +29,8 @@ const FIELD = {
   dateOfBirth: 'date_of_birth',
   address: 'address',
   nhsNumber: 'nhs_number',
+  previousAddresses: 'previous_addresses',
+  parentsCarers: 'parents_carers',
 } as const satisfies Record<keyof SealedIdentity, string>;
 
 const text = (value: string): Buffer => Buffer.from(value, 'utf8');
@@ -74,6 +78,8 @@ export class ChildCrypto {
       dateOfBirth: field('dateOfBirth', text(identity.dateOfBirth)),
       address: field('address', text(JSON.stringify(identity.address))),
       nhsNumber: identity.nhsNumber === null ? null : field('nhsNumber', text(identity.nhsNumber)),
+      previousAddresses: identity.previousAddresses?.length ? field('previousAddresses', text(JSON.stringify(identity.previousAddresses))) : null,
+      parentsCarers: identity.parentsCarers?.length ? field('parentsCarers', text(JSON.stringify(identity.parentsCarers))) : null,
     };
   }
 
@@ -87,7 +93,19 @@ export class ChildCrypto {
       dateOfBirth: field('dateOfBirth', sealed.dateOfBirth),
       address: JSON.parse(field('address', sealed.address)) as ChildAddress,
       nhsNumber: sealed.nhsNumber === null ? null : field('nhsNumber', sealed.nhsNumber),
+      // Absent rather than empty when none were recorded, so an identity reads back as it was given.
+      ...(sealed.previousAddresses && { previousAddresses: JSON.parse(field('previousAddresses', sealed.previousAddresses)) as PreviousAddress[] }),
+      ...(sealed.parentsCarers && { parentsCarers: JSON.parse(field('parentsCarers', sealed.parentsCarers)) as ParentCarer[] }),
     };
+  }
+
+  /** Seals one extra value (an identifier, a shield reason) under the child's data key. */
+  sealValue(childId: string, keyVersion: number, dataKey: Buffer, column: string, value: string): Buffer {
+    return seal(dataKey, text(value), `child:${childId}:${column}:v${keyVersion}`);
+  }
+
+  openValue(childId: string, keyVersion: number, dataKey: Buffer, column: string, sealed: Buffer): string {
+    return open(dataKey, sealed, `child:${childId}:${column}:v${keyVersion}`).toString('utf8');
   }
 }
 

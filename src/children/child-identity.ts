@@ -35,6 +35,39 @@ export interface ChildIdentity {
   address: ChildAddress;
   /** Ten digits without spaces, or null when not (yet) known. */
   nhsNumber: string | null;
+  /** Earlier addresses, most recent first (absent when none were recorded). */
+  previousAddresses?: PreviousAddress[];
+  /** People with parental responsibility or caring for the child, and how to reach them. */
+  parentsCarers?: ParentCarer[];
+}
+
+export interface PreviousAddress {
+  address: ChildAddress;
+  /** YYYY-MM-DD, when known. */
+  from: string | null;
+  to: string | null;
+}
+
+export interface ParentCarer {
+  name: string;
+  /** e.g. "mother", "father", "special guardian", "foster carer". */
+  relationship: string;
+  hasParentalResponsibility: boolean;
+  phone: string | null;
+  email: string | null;
+}
+
+/** Identifiers other systems know the child by (DOMAIN §3), each valid for a period. */
+export const IDENTIFIER_KINDS = ['upn', 'council_child_id', 'police_reference', 'source_system'] as const;
+export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
+
+export interface LinkedIdentifier {
+  kind: IdentifierKind;
+  /** Who issued it: a source system's name, a council or police force code; '' for a UPN. */
+  issuer: string;
+  value: string;
+  validFrom: string | null;
+  validTo: string | null;
 }
 
 /** The parts of a child record that are not identifying and stay in the clear. */

@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
 import type { BlindIndexEntry } from './blind-index.js';
 import type { PreparedChild } from './child-sealer.js';
+import type { SealedIdentity } from './child-crypto.js';
+import type { ChildFacts } from './child-identity.js';
 
 /**
  * Writes prepared children, their wrapped keys and blind indexes in ONE statement: three
@@ -28,7 +30,8 @@ export async function insertPreparedChildren(db: DbOrTx, children: readonly Prep
   await sql`
     WITH new_children AS (
       INSERT INTO children (id, responsible_council_id, record_trigger, trigger_date, sex, unborn, shielded,
-                            given_names, family_name, former_family_names, date_of_birth, address, nhs_number)
+                            given_names, family_name, former_family_names, date_of_birth, address, nhs_number,
+                            previous_addresses, parents_carers)
       SELECT * FROM unnest(
         ${ids}::uuid[], ${children.map((c) => c.facts.responsibleCouncilId)}::uuid[],
         ${children.map((c) => c.facts.recordTrigger)}::text[], ${children.map((c) => c.facts.triggerDate)}::date[],
@@ -36,7 +39,8 @@ export async function insertPreparedChildren(db: DbOrTx, children: readonly Prep
         ${children.map((c) => c.facts.shielded)}::boolean[],
         ${children.map((c) => c.sealed.givenNames)}::bytea[], ${children.map((c) => c.sealed.familyName)}::bytea[],
         ${children.map((c) => c.sealed.formerFamilyNames)}::bytea[], ${children.map((c) => c.sealed.dateOfBirth)}::bytea[],
-        ${children.map((c) => c.sealed.address)}::bytea[], ${children.map((c) => c.sealed.nhsNumber)}::bytea[])
+        ${children.map((c) => c.sealed.address)}::bytea[], ${children.map((c) => c.sealed.nhsNumber)}::bytea[],
+        ${children.map((c) => c.sealed.previousAddresses)}::bytea[], ${children.map((c) => c.sealed.parentsCarers)}::bytea[])
     ), new_keys AS (
       INSERT INTO child_keys (child_id, key_version, wrapped_key)
       SELECT * FROM unnest(${ids}::uuid[], ${children.map((c) => c.keyVersion)}::integer[], ${children.map((c) => c.wrappedKey)}::bytea[])
@@ -63,7 +67,8 @@ export function findSealedChild(db: DbOrTx, childId: string) {
     .select([
       'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
       'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
-      'children.date_of_birth', 'children.address', 'children.nhs_number', 'child_keys.key_version', 'child_keys.wrapped_key',
+      'children.date_of_birth', 'children.address', 'children.nhs_number', 'children.previous_addresses', 'children.parents_carers',
+      'child_keys.key_version', 'child_keys.wrapped_key',
     ])
     .where('children.id', '=', childId)
     .executeTakeFirst();
@@ -72,6 +77,8 @@ export function findSealedChild(db: DbOrTx, childId: string) {
 /** Crypto-shredding: the data key and the blind indexes go; the sealed fields stay unreadable. */
 export async function deleteChildKeyAndIndex(db: DbOrTx, childId: string): Promise<boolean> {
   await db.deleteFrom('child_blind_index').where('child_id', '=', childId).execute();
+  // Identifier hashes go too: a shredded child must not be findable by its UPN or source id.
+  await db.deleteFrom('child_identifiers').where('child_id', '=', childId).execute();
   const result = await db.deleteFrom('child_keys').where('child_id', '=', childId).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
@@ -88,4 +95,28 @@ export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly Bli
     ORDER BY hits DESC, b.child_id
     LIMIT ${limit}`.execute(db);
   return rows.map((r) => ({ childId: r.child_id, hits: r.hits }));
+}
+
+/** Replaces a child's sealed identity, clear facts and blind indexes (an update from its source). */
+export async function updateSealedChild(db: DbOrTx, facts: Omit<ChildFacts, 'shielded'>, sealed: SealedIdentity, blindIndex: readonly BlindIndexEntry[]): Promise<void> {
+  await db.updateTable('children').set({
+    responsible_council_id: facts.responsibleCouncilId,
+    record_trigger: facts.recordTrigger,
+    trigger_date: facts.triggerDate,
+    sex: facts.sex,
+    unborn: facts.unborn,
+    given_names: sealed.givenNames,
+    family_name: sealed.familyName,
+    former_family_names: sealed.formerFamilyNames,
+    date_of_birth: sealed.dateOfBirth,
+    address: sealed.address,
+    nhs_number: sealed.nhsNumber,
+    previous_addresses: sealed.previousAddresses,
+    parents_carers: sealed.parentsCarers,
+    updated_at: sql<Date>`now()`,
+  }).where('id', '=', facts.id).execute();
+  await db.deleteFrom('child_blind_index').where('child_id', '=', facts.id).execute();
+  if (blindIndex.length > 0) {
+    await db.insertInto('child_blind_index').values(blindIndex.map((e) => ({ child_id: facts.id, kind: e.kind, value: e.value }))).execute();
+  }
 }

@@ -1,7 +1,7 @@
-import { inTransaction, type Db } from '../platform/db/database.js';
+import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { BlindIndexEntry, IdentityProbe } from './blind-index.js';
-import type { Child, ChildIdentity } from './child-identity.js';
+import type { Child, ChildFacts, ChildIdentity } from './child-identity.js';
 import { ChildSealer, type PreparedChild } from './child-sealer.js';
 import {
   childExists,
@@ -10,6 +10,7 @@ import {
   findChildIdsByBlindIndex,
   findSealedChild,
   insertPreparedChildren,
+  updateSealedChild,
 } from './children.repository.js';
 
 /**
@@ -34,8 +35,8 @@ export class ChildrenService {
    * Stores children already sealed with {@link ChildSealer} (bulk loads prepare ahead). One
    * statement, so all of the batch is stored or none of it.
    */
-  async storePrepared(prepared: readonly PreparedChild[]): Promise<void> {
-    await insertPreparedChildren(this.deps.db, prepared);
+  async storePrepared(prepared: readonly PreparedChild[], db: DbOrTx = this.deps.db): Promise<void> {
+    await insertPreparedChildren(db, prepared);
   }
 
   count(): Promise<number> {
@@ -46,9 +47,40 @@ export class ChildrenService {
     return childExists(this.deps.db, childId);
   }
 
-  /** The child with its identity opened; null when there is no such child or it has been shredded. */
-  async read(childId: string): Promise<Child | null> {
-    const row = await findSealedChild(this.deps.db, childId);
+  /**
+   * The child with its identity opened; null when there is no such child or it has been shredded.
+   * Pass a transaction to read inside it (e.g. after locking the child).
+   */
+  async read(childId: string, db: DbOrTx = this.deps.db): Promise<Child | null> {
+    return (await this.#open(childId, db))?.child ?? null;
+  }
+
+  /**
+   * Re-seals a child's identity under its existing data key and rebuilds its blind indexes, inside
+   * the caller's transaction. Returns false when the child has been shredded.
+   */
+  async replaceIdentity(tx: DbOrTx, facts: Omit<ChildFacts, 'shielded'>, identity: ChildIdentity): Promise<boolean> {
+    const opened = await this.#open(facts.id, tx);
+    if (!opened) return false;
+    const sealed = this.sealer.crypto.sealIdentity(facts.id, opened.keyVersion, opened.dataKey, identity);
+    await updateSealedChild(tx, facts, sealed, this.sealer.indexer.entriesFor(identity));
+    return true;
+  }
+
+  /** Seals a value that belongs to the child (an identifier, a shield reason) under its data key. */
+  async sealValue(db: DbOrTx, childId: string, column: string, value: string): Promise<Buffer | null> {
+    const opened = await this.#open(childId, db);
+    return opened ? this.sealer.crypto.sealValue(childId, opened.keyVersion, opened.dataKey, column, value) : null;
+  }
+
+  /** Opens values sealed with {@link sealValue}; null when the child has been shredded. */
+  async openValues(db: DbOrTx, childId: string, column: string, sealed: readonly Buffer[]): Promise<string[] | null> {
+    const opened = await this.#open(childId, db);
+    return opened ? sealed.map((s) => this.sealer.crypto.openValue(childId, opened.keyVersion, opened.dataKey, column, s)) : null;
+  }
+
+  async #open(childId: string, db: DbOrTx): Promise<{ child: Child; keyVersion: number; dataKey: Buffer } | null> {
+    const row = await findSealedChild(db, childId);
     if (!row || row.wrapped_key === null || row.key_version === null) return null;
     const { crypto } = this.sealer;
     const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrapped_key);
@@ -59,8 +91,10 @@ export class ChildrenService {
       dateOfBirth: row.date_of_birth,
       address: row.address,
       nhsNumber: row.nhs_number,
+      previousAddresses: row.previous_addresses,
+      parentsCarers: row.parents_carers,
     });
-    return {
+    const child: Child = {
       id: row.id,
       responsibleCouncilId: row.responsible_council_id,
       recordTrigger: row.record_trigger,
@@ -70,6 +104,7 @@ export class ChildrenService {
       shielded: row.shielded,
       identity,
     };
+    return { child, keyVersion: row.key_version, dataKey };
   }
 
   async readIdentity(childId: string): Promise<ChildIdentity | null> {

@@ -19,6 +19,13 @@ import {
 export class SignpostService {
   constructor(private readonly deps: { db: Db }) {}
 
+  /** How to reach the council responsible for a child (all a shielded record shows); null when none. */
+  async responsibleCouncilOf(childId: string): Promise<CouncilContact | null> {
+    if (!isUuid(childId)) return null;
+    const row = await findResponsibleCouncil(this.deps.db, childId);
+    return row ? contact(row) : null;
+  }
+
   /** The child's signpost as on `today`; null when there is no such child. */
   async signpostFor(childId: string, today: CalendarDate): Promise<Signpost | null> {
     if (!isCalendarDate(today)) throw new ValidationError('today must be a real date in the form YYYY-MM-DD', { today: 'today must be a real date in the form YYYY-MM-DD' });

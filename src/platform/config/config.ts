@@ -35,6 +35,8 @@ export interface Config {
     readonly agreementValidYears: number;
   };
   readonly apiTokenMinutes: number;
+  /** Months a child record is kept after its last involvement or flag ends (DOMAIN §2). */
+  readonly retentionMonths: number;
   /** Key-encryption key, base64, 32 bytes; when absent a key file under `dataDir` is used. */
   readonly keyEncryptionKey: string | undefined;
 }
@@ -120,6 +122,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     },
     vetting: { dbsValidYears: 3, trainingValidYears: 3, agreementValidYears: 1 },
     apiTokenMinutes: integer(env, 'SIGNPOST_API_TOKEN_MINUTES', 15, 1, 24 * 60),
+    retentionMonths: integer(env, 'SIGNPOST_RETENTION_MONTHS', 12, 1, 12 * 25),
     keyEncryptionKey: kek,
   };
   return deepFreeze(config);

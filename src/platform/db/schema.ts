@@ -89,6 +89,9 @@ export interface Database {
   children: ChildrenTable;
   child_keys: ChildKeysTable;
   child_blind_index: ChildBlindIndexTable;
+  child_identifiers: ChildIdentifiersTable;
+  child_shields: ChildShieldsTable;
+  child_seal_holders: ChildSealHoldersTable;
   involvements: InvolvementsTable;
   child_flags: ChildFlagsTable;
   area_history: AreaHistoryTable;
@@ -115,6 +118,43 @@ export interface ChildrenTable {
   date_of_birth: Buffer;
   address: Buffer;
   nhs_number: Buffer | null;
+  previous_addresses: Buffer | null;
+  parents_carers: Buffer | null;
+  legal_hold_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** UPN, council child id, police reference or source-system id; found by keyed hash, value sealed. */
+export interface ChildIdentifiersTable {
+  id: Generated<string>;
+  child_id: string;
+  kind: 'upn' | 'council_child_id' | 'police_reference' | 'source_system';
+  issuer: string;
+  lookup: Buffer;
+  value: Buffer;
+  valid_from: DateColumn | null;
+  valid_to: DateColumn | null;
+  created_at: CreatedAt;
+}
+
+/** A council's decision to shield a child (DOMAIN §4); the reason is sealed under the child's key. */
+export interface ChildShieldsTable {
+  child_id: string;
+  council_id: string;
+  reason: Buffer;
+  decided_by: string;
+  decided_on: DateColumn;
+  review_on: DateColumn;
+  set_by_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** Users named by the council as allowed to see a shielded child's full record. */
+export interface ChildSealHoldersTable {
+  child_id: string;
+  user_id: string;
+  granted_by_user_id: string | null;
   created_at: CreatedAt;
 }
 

@@ -1,0 +1,43 @@
+import type { Viewer } from './viewer.js';
+
+/**
+ * What a viewer may see of one child: the single decision every view, list, API and export goes
+ * through (SECURITY §1). The full rule — legitimate relationships, MASH roles, break-glass — is
+ * built on this function, so the views do not change when it grows.
+ */
+export const CHILD_ACCESS_LEVELS = ['search_result', 'signpost', 'case'] as const;
+export type ChildAccessLevel = (typeof CHILD_ACCESS_LEVELS)[number];
+
+/** The facts about a child and this viewer the rule needs, loaded by the caller in one query. */
+export interface ChildAccessFacts {
+  shielded: boolean;
+  /** The viewer is a named seal-holder for this child. */
+  sealHolder: boolean;
+}
+
+export interface ChildAccessDecision {
+  allow: boolean;
+  /** Why, in words that go into the audit entry. */
+  basis: string;
+  /**
+   * Only the shield summary may be shown: name, sex, date of birth, reference and a route to the
+   * responsible council (DOMAIN §4). Set whenever a shield applies, whatever the level.
+   */
+  shieldSummaryOnly: boolean;
+}
+
+/**
+ * Deny by default: search results and the signpost view need a stated reason, which the caller
+ * records with the decision's basis; the case view needs a relationship, which comes with the
+ * access-control issue and until then is refused. A shield narrows any allowed level to the
+ * summary unless the viewer is a named seal-holder.
+ */
+export function decideChildAccess(viewer: Viewer, child: ChildAccessFacts, level: ChildAccessLevel, statedReason: string | null): ChildAccessDecision {
+  if (level === 'case') return { allow: false, basis: 'no legitimate relationship', shieldSummaryOnly: child.shielded };
+  if (!statedReason) return { allow: false, basis: 'no reason stated', shieldSummaryOnly: child.shielded };
+  if (child.shielded && !(viewer.kind === 'user' && child.sealHolder)) {
+    return { allow: true, basis: 'stated reason; shielded, summary only', shieldSummaryOnly: true };
+  }
+  if (child.shielded) return { allow: true, basis: 'stated reason; named seal-holder', shieldSummaryOnly: false };
+  return { allow: true, basis: 'stated reason', shieldSummaryOnly: false };
+}

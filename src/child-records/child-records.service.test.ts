@@ -1,0 +1,173 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
+import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
+import { aChild, aChildRecordInput, aTestNhsNumber, aTestUpn, councilCodeOf } from '../../test/factories/children.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../platform/http/errors.js';
+import type { Viewer } from '../access/viewer.js';
+import { PossibleDuplicateError } from './child-records.service.js';
+
+let t: TestApp;
+let councilId: string;
+let councilCode: string;
+let socialWorker: Viewer;
+let otherCouncilWorker: Viewer;
+let schoolLead: Viewer;
+let feed: Viewer;
+
+async function auditActions(childId: string): Promise<string[]> {
+  const rows = await t.database.db.selectFrom('audit_entries').select(['action', 'reason']).where('child_id', '=', childId).orderBy('id').execute();
+  return rows.map((r) => r.action);
+}
+
+before(async () => {
+  t = await buildTestApp();
+  councilId = await anOrganisation(t, 'council');
+  councilCode = await councilCodeOf(t, councilId);
+  const worker = await anAccount(t, 'vetted', { organisationId: councilId });
+  socialWorker = { kind: 'user', userId: worker.id, organisationId: councilId, role: 'social_worker' };
+  const otherCouncil = await anOrganisation(t, 'council');
+  const other = await anAccount(t, 'vetted', { organisationId: otherCouncil });
+  otherCouncilWorker = { kind: 'user', userId: other.id, organisationId: otherCouncil, role: 'social_worker' };
+  const school = await anOrganisation(t, 'school');
+  const lead = await anAccount(t, 'vetted', { organisationId: school });
+  schoolLead = { kind: 'user', userId: lead.id, organisationId: school, role: 'practitioner' };
+  feed = { kind: 'api-client', clientId: 'school-mis', organisationId: school };
+});
+
+after(() => t.close());
+
+describe('creating a child record', () => {
+  test('a practitioner creates a child after a search and sees the whole record with a reason', async () => {
+    const nhsNumber = aTestNhsNumber();
+    const upn = aTestUpn();
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Ashdown', nhsNumber, upn, councilChildId: 'LA-1001' }));
+    const look = await t.services.childRecords.lookAt(schoolLead, childId, 'safeguarding concern', 'req-1');
+    assert.ok(look.kind === 'full');
+    const { record } = look;
+    assert.equal(record.child.identity.familyName, 'Ashdown');
+    assert.equal(record.child.identity.nhsNumber, nhsNumber);
+    assert.deepEqual(record.child.identity.parentsCarers?.map((p) => p.relationship), ['mother']);
+    assert.deepEqual(record.identifiers.map((i) => [i.kind, i.value]).sort(), [['council_child_id', 'LA-1001'], ['upn', upn]]);
+    assert.equal(record.retention.kind, 'remove_on');
+    assert.equal(record.signpost.area.current.councilId, councilId);
+    assert.deepEqual(await auditActions(childId), ['create', 'view']);
+  });
+
+  test('a likely match must be shown before another record is made, and nothing is written until then', async () => {
+    const first = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Brackenbury', givenNames: 'Ella', sex: 'female', dateOfBirth: '2014-02-03' }));
+    const before = await t.services.children.count();
+    await assert.rejects(
+      t.services.childRecords.create(socialWorker, aChildRecordInput(councilCode, { familyName: 'Brakenbury', givenNames: 'Ella', sex: 'female', dateOfBirth: '2014-03-02' }), { reviewedMatches: [], requestId: null }),
+      (error: unknown) => error instanceof PossibleDuplicateError && error.candidates.some((c) => c.childId === first),
+    );
+    assert.equal(await t.services.children.count(), before);
+  });
+
+  test('bad input names every field to fix and writes nothing', async () => {
+    const before = await t.services.children.count();
+    await assert.rejects(
+      t.services.childRecords.create(socialWorker, aChildRecordInput(councilCode, { nhsNumber: '9434765918', upn: 'C801200005001', dateOfBirth: '2015-02-30', sex: 'boy' }), { reviewedMatches: [], requestId: null }),
+      (error: unknown) => error instanceof ValidationError && ['nhsNumber', 'upn', 'dateOfBirth', 'sex'].every((f) => f in error.fields),
+    );
+    await assert.rejects(
+      t.services.childRecords.create(socialWorker, aChildRecordInput('NO-SUCH-COUNCIL'), { reviewedMatches: [], requestId: null }),
+      (error: unknown) => error instanceof ValidationError && 'responsibleCouncilCode' in error.fields,
+    );
+    assert.equal(await t.services.children.count(), before);
+  });
+
+  test('a UPN that already belongs to another child is refused', async () => {
+    const upn = aTestUpn();
+    await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Cartwright', upn }));
+    await assert.rejects(
+      aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Dunmore', givenNames: 'Amy', dateOfBirth: '2012-01-01', upn })),
+      (error: unknown) => error instanceof ValidationError && 'upn' in error.fields,
+    );
+  });
+
+  test('an unborn child is recorded with an expected date and no first name', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Eversley' }, 'unborn'));
+    const look = await t.services.childRecords.lookAt(socialWorker, childId, 'pre-birth assessment', null);
+    assert.ok(look.kind === 'full');
+    assert.equal(look.record.child.unborn, true);
+    assert.equal(look.record.child.identity.givenNames, null);
+  });
+});
+
+describe('records from other agencies\' systems', () => {
+  test('sending the same record twice makes one child and changes nothing the second time', async () => {
+    const input = aChildRecordInput(councilCode, { familyName: 'Fairweather', givenNames: 'Noah', dateOfBirth: '2013-07-07' });
+    const first = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-77' }, input, null);
+    const countAfterFirst = await t.services.children.count();
+    const again = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-77' }, input, null);
+    assert.deepEqual(again, { childId: first.childId, created: false, changed: false });
+    assert.equal(await t.services.children.count(), countAfterFirst);
+    assert.deepEqual(await auditActions(first.childId), ['create']);
+  });
+
+  test('a changed address updates the one child and keeps the old address in its history', async () => {
+    const input = aChildRecordInput(councilCode, { familyName: 'Greenhalgh', givenNames: 'Isla', sex: 'female', dateOfBirth: '2011-11-11' });
+    const { childId } = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-78' }, input, null);
+    const moved = { ...input, address: { lines: ['2 New Road'], town: 'Bradford', postcode: 'BD1 1AA' } };
+    const result = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-78' }, moved, null);
+    assert.deepEqual(result, { childId, created: false, changed: true });
+    const child = await t.services.children.read(childId);
+    assert.equal(child?.identity.address.kind === 'known' && child.identity.address.postcode, 'BD1 1AA');
+    assert.equal(child?.identity.previousAddresses?.[0]?.address.kind === 'known' && child.identity.previousAddresses[0].address.postcode, 'LS1 4AB');
+  });
+
+  test('the same local id from two systems names two different children', async () => {
+    const a = await t.services.childRecords.upsertFromSource(feed, { system: 'system-a', id: '1' }, aChildRecordInput(councilCode, { familyName: 'Hollingworth', givenNames: 'Zoe', sex: 'female' }), null);
+    const b = await t.services.childRecords.upsertFromSource(feed, { system: 'system-b', id: '1' }, aChildRecordInput(councilCode, { familyName: 'Ingleby', givenNames: 'Max', dateOfBirth: '2010-05-05' }), null);
+    assert.notEqual(a.childId, b.childId);
+  });
+});
+
+describe('shielding', () => {
+  test('a shielded child shows only the summary, except to a named seal-holder', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Jesmond', givenNames: 'Ruby', sex: 'female', dateOfBirth: '2012-12-12' }));
+    await t.services.childRecords.shield(socialWorker, childId, { reason: 'Risk of harm if location known', decidedBy: 'Head of Service', reviewOn: '2027-05-01' }, null);
+
+    const other = await t.services.childRecords.lookAt(schoolLead, childId, 'safeguarding concern', null);
+    assert.ok(other.kind === 'shielded');
+    assert.deepEqual(Object.keys(other.summary).sort(), ['childId', 'council', 'dateOfBirth', 'familyName', 'givenNames', 'sex']);
+    assert.equal(other.summary.council.councilId, councilId);
+
+    const holder = await t.services.childRecords.lookAt(socialWorker, childId, 'allocated worker', null);
+    assert.ok(holder.kind === 'full');
+    assert.equal(holder.record.shield?.reason, 'Risk of harm if location known');
+  });
+
+  test('only the responsible council may shield a child', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Kettlewell', givenNames: 'Leo', dateOfBirth: '2015-01-20' }));
+    await assert.rejects(t.services.childRecords.shield(otherCouncilWorker, childId, { reason: 'x', decidedBy: 'y', reviewOn: '2027-01-01' }, null), ForbiddenError);
+    await assert.rejects(t.services.childRecords.shield(schoolLead, childId, { reason: 'x', decidedBy: 'y', reviewOn: '2027-01-01' }, null), ForbiddenError);
+  });
+
+  test('a feed\'s near-duplicate of a shielded child is shielded too', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Lindqvist', givenNames: 'Freya', sex: 'female', dateOfBirth: '2013-06-15' }));
+    await t.services.childRecords.shield(socialWorker, childId, { reason: 'Fleeing domestic abuse', decidedBy: 'Team manager', reviewOn: '2027-03-01' }, null);
+    const duplicate = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-1' }, aChildRecordInput(councilCode, { familyName: 'Lindquist', givenNames: 'Freya', sex: 'female', dateOfBirth: '2013-06-15' }), null);
+    assert.equal(duplicate.created, true);
+    const look = await t.services.childRecords.lookAt(schoolLead, duplicate.childId, 'safeguarding concern', null);
+    assert.equal(look.kind, 'shielded');
+  });
+});
+
+describe('looking at a record', () => {
+  test('a reason is required, and an unknown child is not found', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Moorcroft', givenNames: 'Ava', sex: 'female', dateOfBirth: '2016-08-08' }));
+    await assert.rejects(t.services.childRecords.lookAt(schoolLead, childId, '  ', null), ValidationError);
+    await assert.rejects(t.services.childRecords.lookAt(schoolLead, '00000000-0000-4000-8000-000000000000', 'x', null), NotFoundError);
+    await assert.rejects(t.services.childRecords.lookAt(schoolLead, 'not-an-id', 'x', null), NotFoundError);
+  });
+
+  test('a legal hold keeps the record past its retention date', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Northcott', givenNames: 'Jack', dateOfBirth: '2009-09-09' }));
+    await t.services.childRecords.setLegalHold(socialWorker, childId, 'Court proceedings', null);
+    const look = await t.services.childRecords.lookAt(socialWorker, childId, 'court', null);
+    assert.ok(look.kind === 'full');
+    assert.deepEqual(look.record.retention, { kind: 'legal_hold', reason: 'Court proceedings' });
+  });
+});

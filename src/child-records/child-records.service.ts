@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../platform/http/errors.js';
+import type { Clock } from '../platform/time/clock.js';
+import { addYears, isCalendarDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { auditActor, type Viewer } from '../access/viewer.js';
+import { decideChildAccess } from '../access/child-access.js';
+import { ChildrenService } from '../children/children.service.js';
+import type { Child, ChildIdentity, LinkedIdentifier } from '../children/child-identity.js';
+import { validateChildRecord, type ChildRecordInput, type ValidChildRecord } from '../children/child-record-input.js';
+import { retentionFor, type RetentionStatus } from '../children/retention.js';
+import { normaliseUpn } from '../children/upn.js';
+import { findOrganisationByCode } from '../organisations/organisations.repository.js';
+import type { ChildSearchService, ChildSearchResult } from '../search/child-search.service.js';
+import { isUuid } from '../involvements/field-errors.js';
+import { SignpostService } from '../involvements/signpost.service.js';
+import type { CouncilContact, Signpost } from '../involvements/signpost.js';
+import {
+  addSealHolder,
+  findAccessFacts,
+  findIdentifierOwners,
+  findLegalHold,
+  findShield,
+  insertIdentifiers,
+  listIdentifiers,
+  listPeriodEnds,
+  listSealHolders,
+  lockChild,
+  removeShield,
+  saveShield,
+  setLegalHold,
+  type IdentifierRow,
+} from './child-records.repository.js';
+
+/** Where a record came from: a practitioner's entry, or another agency's system and its own id. */
+export interface RecordSource {
+  system: string;
+  id: string;
+}
+
+/** Two records that may be the same child: creating another is allowed only once they were seen. */
+export class PossibleDuplicateError extends DomainError {
+  constructor(readonly candidates: ChildSearchResult[]) {
+    super('possible-duplicate', 409, 'This child may already be known to services. Check the likely matches before creating a new record.');
+  }
+}
+
+/** What a shield shows (DOMAIN §4): name, sex, date of birth, reference and who to ask. Nothing else. */
+export interface ShieldSummary {
+  childId: string;
+  givenNames: string | null;
+  familyName: string;
+  dateOfBirth: CalendarDate;
+  sex: Child['sex'];
+  council: CouncilContact;
+}
+
+export interface ShieldDetails {
+  reason: string;
+  decidedBy: string;
+  decidedOn: CalendarDate;
+  reviewOn: CalendarDate;
+  council: string;
+}
+
+/** The whole record a practitioner may see with the signpost view. */
+export interface ChildRecordView {
+  child: Child;
+  identifiers: LinkedIdentifier[];
+  retention: RetentionStatus;
+  shield: ShieldDetails | null;
+  signpost: Signpost;
+}
+
+export type SignpostLook =
+  | { kind: 'full'; record: ChildRecordView }
+  | { kind: 'shielded'; summary: ShieldSummary };
+
+export interface ShieldInput {
+  reason: string;
+  decidedBy: string;
+  reviewOn: string;
+}
+
+const SOURCE_SYSTEM = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/;
+const SHIELD_REASON_COLUMN = 'shield_reason';
+const IDENTIFIER_COLUMN = 'identifier';
+/** Roles a council trusts to shield a child or name its seal-holders. */
+const SHIELDING_ROLES = new Set(['social_worker', 'council_administrator', 'mash_officer']);
+
+/**
+ * A child record's life: created after a search (or from another agency's feed, idempotently),
+ * updated from its sources, shielded, looked at with a reason, and kept until its retention date.
+ * Every read and write goes through the access rule and leaves an audit entry in the same
+ * transaction; nothing here logs a name or a date of birth.
+ */
+export class ChildRecordsService {
+  readonly #children: ChildrenService;
+  readonly #signposts: SignpostService;
+
+  constructor(private readonly deps: { db: Db; clock: Clock; children: ChildrenService; search: ChildSearchService; audit: AuditService; retentionMonths: number }) {
+    this.#children = deps.children;
+    this.#signposts = new SignpostService({ db: deps.db });
+  }
+
+  #today(): CalendarDate {
+    return ukDate(this.deps.clock.now());
+  }
+
+  /**
+   * Children already known who are probably this one (same NHS number, or close on name and date
+   * of birth), most likely first. Shown before a new record is made.
+   */
+  async likelyMatches(identity: Pick<ChildIdentity, 'givenNames' | 'familyName' | 'dateOfBirth' | 'nhsNumber'>): Promise<ChildSearchResult[]> {
+    const found = new Map<string, ChildSearchResult>();
+    if (identity.nhsNumber) for (const r of await this.deps.search.search({ nhsNumber: identity.nhsNumber })) found.set(r.childId, r);
+    const byName = await this.deps.search.search({ givenNames: identity.givenNames ?? undefined, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth });
+    for (const r of byName) if (r.likeness !== 'possible' && !found.has(r.childId)) found.set(r.childId, r);
+    return [...found.values()];
+  }
+
+  /**
+   * Creates a child from a practitioner's entry. Search before create: if likely matches exist that
+   * the practitioner has not been shown (`reviewedMatches`), nothing is written and they come back
+   * in a {@link PossibleDuplicateError}. A shield on any likely match follows to the new record.
+   */
+  async create(viewer: Viewer, input: ChildRecordInput, options: { reviewedMatches: readonly string[]; requestId: string | null }): Promise<{ childId: string }> {
+    const record = validateChildRecord(input, this.#today());
+    const councilId = await this.#councilId(record.responsibleCouncilCode);
+    const matches = await this.likelyMatches(record.identity);
+    const unseen = matches.filter((m) => !options.reviewedMatches.includes(m.childId));
+    if (unseen.length > 0) throw new PossibleDuplicateError(matches);
+    return inTransaction(this.deps.db, async (tx) => {
+      await this.#refuseTakenIdentifiers(tx, null, record.identifiers);
+      const childId = await this.#insert(tx, viewer, record, councilId, [], matches);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'create', childId, basis: 'practitioner entry after search', reason: record.recordTrigger, outcome: 'allowed', requestId: options.requestId });
+      return { childId };
+    });
+  }
+
+  /**
+   * Creates or updates the child another agency's system knows as `source.id`. Idempotent: sending
+   * the same record again changes nothing and reports `changed: false`; a changed record updates
+   * the one child. A new child that is likely someone already shielded is shielded too.
+   */
+  async upsertFromSource(viewer: Viewer, source: RecordSource, input: ChildRecordInput, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean }> {
+    const system = source.system.trim();
+    const sourceId = source.id.trim();
+    const fields: Record<string, string> = {};
+    if (!SOURCE_SYSTEM.test(system)) fields['sourceSystem'] = 'sourceSystem must be 1–64 letters, digits, spaces or . _ : -';
+    if (!sourceId || sourceId.length > 100) fields['sourceId'] = 'sourceId must be 1–100 characters';
+    let record: ValidChildRecord | undefined;
+    try {
+      record = validateChildRecord(input, this.#today());
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      Object.assign(fields, error.fields);
+    }
+    if (Object.keys(fields).length > 0 || !record) throw new ValidationError('Check the child record', fields);
+    const councilId = await this.#councilId(record.responsibleCouncilCode);
+    const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: system, value: sourceId, validFrom: record.triggerDate, validTo: null };
+    const lookup = this.#lookup(sourceIdentifier);
+
+    const existing = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
+    if (existing) return this.#updateFromSource(viewer, existing.childId, record, councilId, requestId);
+
+    const matches = await this.likelyMatches(record.identity);
+    try {
+      return await inTransaction(this.deps.db, async (tx) => {
+        await this.#refuseTakenIdentifiers(tx, null, record.identifiers);
+        const childId = await this.#insert(tx, viewer, record, councilId, [sourceIdentifier], matches);
+        await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'create', childId, basis: `feed from ${system}`, reason: record.recordTrigger, outcome: 'allowed', requestId });
+        return { childId, created: true, changed: true };
+      });
+    } catch (error) {
+      // Two deliveries of one new record at the same moment: the second finds the first's child.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
+      if (!winner) throw error;
+      return this.#updateFromSource(viewer, winner.childId, record, councilId, requestId);
+    }
+  }
+
+  async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean }> {
+    return inTransaction(this.deps.db, async (tx) => {
+      if (!(await lockChild(tx, childId))) throw new NotFoundError('No child has this source id');
+      const current = await this.#children.read(childId, tx);
+      if (!current) throw new ConflictError('This child\'s record has been removed at the end of its retention period and cannot be updated');
+      await this.#refuseTakenIdentifiers(tx, childId, record.identifiers);
+      const facts = { id: childId, responsibleCouncilId: councilId, recordTrigger: record.recordTrigger, triggerDate: record.triggerDate, sex: record.sex, unborn: record.unborn };
+      const identity = { ...record.identity, ...(current.identity.previousAddresses && { previousAddresses: current.identity.previousAddresses }) };
+      // A new address pushes the old one into the history rather than losing it.
+      if (JSON.stringify(current.identity.address) !== JSON.stringify(record.identity.address)) {
+        identity.previousAddresses = [{ address: current.identity.address, from: null, to: this.#today() }, ...(current.identity.previousAddresses ?? [])].slice(0, 20);
+      }
+      const currentFacts = { id: current.id, responsibleCouncilId: current.responsibleCouncilId, recordTrigger: current.recordTrigger, triggerDate: current.triggerDate, sex: current.sex, unborn: current.unborn };
+      const changed = JSON.stringify(currentFacts) !== JSON.stringify(facts) || JSON.stringify(canonicalIdentity(current.identity)) !== JSON.stringify(canonicalIdentity(identity));
+      const newIdentifiers = await this.#identifierRows(tx, childId, record.identifiers);
+      const known = new Set((await findIdentifierOwners(tx, newIdentifiers)).map((o) => `${o.kind}|${o.issuer}`));
+      const toAdd = newIdentifiers.filter((i) => !known.has(`${i.kind}|${i.issuer}`));
+      if (!changed && toAdd.length === 0) return { childId, created: false, changed: false };
+      if (changed) await this.#children.replaceIdentity(tx, facts, identity);
+      await insertIdentifiers(tx, childId, toAdd);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'update', childId, basis: viewer.kind === 'api-client' ? 'feed update' : 'practitioner entry', reason: 'record updated from its source', outcome: 'allowed', requestId });
+      return { childId, created: false, changed: true };
+    });
+  }
+
+  /**
+   * The signpost look-up: decides access with the stated reason, writes the audit entry in the same
+   * transaction, and returns the full record or, for a shielded child, only the shield summary.
+   * A child that does not exist and one the viewer may not see give the same NotFoundError.
+   */
+  async lookAt(viewer: Viewer, childId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
+    if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
+    const statedReason = reason.trim();
+    if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
+    return inTransaction(this.deps.db, async (tx) => {
+      const facts = (await findAccessFacts(tx, [childId], viewer.kind === 'user' ? viewer.userId : null)).get(childId);
+      if (!facts) throw new NotFoundError('No child with this reference');
+      const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: statedReason, outcome: decision.allow ? 'allowed' : 'refused', requestId });
+      if (!decision.allow) throw new NotFoundError('No child with this reference');
+      const child = await this.#children.read(childId, tx);
+      if (!child) throw new NotFoundError('No child with this reference');
+      if (decision.shieldSummaryOnly) return { kind: 'shielded', summary: await this.#summary(child) };
+      return { kind: 'full', record: await this.#record(tx, child) };
+    });
+  }
+
+  /** Shields a child. Only the responsible council's social workers, MASH officers and administrators may. */
+  async shield(viewer: Viewer, childId: string, input: ShieldInput, requestId: string | null): Promise<void> {
+    const fields: Record<string, string> = {};
+    const reason = input.reason.trim();
+    const decidedBy = input.decidedBy.trim();
+    const reviewOn = input.reviewOn.trim();
+    const today = this.#today();
+    if (!reason || reason.length > 1000) fields['reason'] = 'Enter why the child is shielded (1000 characters or fewer)';
+    if (!decidedBy || decidedBy.length > 200) fields['decidedBy'] = 'Enter the name and role of the person who decided';
+    if (!isCalendarDate(reviewOn)) fields['reviewOn'] = 'Enter a review date as a real date';
+    else if (reviewOn <= today || reviewOn > addYears(today, 1)) fields['reviewOn'] = 'The review date must be in the next 12 months';
+    if (Object.keys(fields).length > 0) throw new ValidationError('Check the shield', fields);
+    await inTransaction(this.deps.db, async (tx) => {
+      const child = await this.#councilOnly(tx, viewer, childId);
+      const sealedReason = await this.#children.sealValue(tx, childId, SHIELD_REASON_COLUMN, reason);
+      if (!sealedReason) throw new ConflictError('This child\'s record has been removed and cannot be shielded');
+      await saveShield(tx, { childId, councilId: child.responsible_council_id, reason: sealedReason, decidedBy, decidedOn: today, reviewOn, setByUserId: viewer.kind === 'user' ? viewer.userId : null });
+      if (viewer.kind === 'user') await addSealHolder(tx, childId, viewer.userId, viewer.userId);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'update', childId, basis: 'responsible council', reason: 'shield set', outcome: 'allowed', requestId });
+    });
+  }
+
+  async removeShield(viewer: Viewer, childId: string, requestId: string | null): Promise<void> {
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.#councilOnly(tx, viewer, childId);
+      await removeShield(tx, childId);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'update', childId, basis: 'responsible council', reason: 'shield removed', outcome: 'allowed', requestId });
+    });
+  }
+
+  /** Names a user of the responsible council who may see the shielded child's whole record. */
+  async addSealHolder(viewer: Viewer, childId: string, userId: string, requestId: string | null): Promise<void> {
+    if (!isUuid(userId)) throw new ValidationError('Choose a user', { userId: 'Choose a user' });
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.#councilOnly(tx, viewer, childId);
+      if (!(await findShield(tx, childId))) throw new ConflictError('Only a shielded child has seal-holders');
+      await addSealHolder(tx, childId, userId, viewer.kind === 'user' ? viewer.userId : null);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'update', childId, basis: 'responsible council', reason: 'seal-holder named', outcome: 'allowed', requestId });
+    });
+  }
+
+  /** Records (or, with null, lifts) a legal hold that keeps the record past its retention date. */
+  async setLegalHold(viewer: Viewer, childId: string, reason: string | null, requestId: string | null): Promise<void> {
+    const clean = reason?.trim() ?? null;
+    if (clean !== null && (clean.length === 0 || clean.length > 200)) throw new ValidationError('Check the legal hold', { reason: 'Enter the reason for the legal hold (200 characters or fewer)' });
+    await inTransaction(this.deps.db, async (tx) => {
+      await this.#councilOnly(tx, viewer, childId);
+      await setLegalHold(tx, childId, clean);
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'update', childId, basis: 'responsible council', reason: clean ? 'legal hold recorded' : 'legal hold lifted', outcome: 'allowed', requestId });
+    });
+  }
+
+  async #councilOnly(tx: DbOrTx, viewer: Viewer, childId: string) {
+    const child = isUuid(childId) ? await lockChild(tx, childId) : undefined;
+    if (!child) throw new NotFoundError('No child with this reference');
+    if (viewer.kind !== 'user' || viewer.organisationId !== child.responsible_council_id || !SHIELDING_ROLES.has(viewer.role)) {
+      throw new ForbiddenError('Only the responsible council\'s social workers, MASH officers and administrators can change this');
+    }
+    return child;
+  }
+
+  async #summary(child: Child): Promise<ShieldSummary> {
+    const council = await this.#signposts.responsibleCouncilOf(child.id);
+    if (!council) throw new NotFoundError('No child with this reference');
+    return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
+  }
+
+  async #record(db: DbOrTx, child: Child): Promise<ChildRecordView> {
+    const today = this.#today();
+    const [signpost, identifierRows, periodEnds, shieldRow] = await Promise.all([
+      this.#signposts.signpostFor(child.id, today),
+      listIdentifiers(db, child.id),
+      listPeriodEnds(db, child.id),
+      findShield(db, child.id),
+    ]);
+    if (!signpost) throw new NotFoundError('No child with this reference');
+    const values = (await this.#children.openValues(db, child.id, IDENTIFIER_COLUMN, identifierRows.map((r) => r.value))) ?? [];
+    const identifiers = identifierRows.map((r, i) => ({ kind: r.kind, issuer: r.issuer, value: values[i] ?? '', validFrom: r.valid_from, validTo: r.valid_to }));
+    let shield: ShieldDetails | null = null;
+    if (shieldRow) {
+      const [reason] = (await this.#children.openValues(db, child.id, SHIELD_REASON_COLUMN, [shieldRow.reason])) ?? [''];
+      shield = { reason: reason ?? '', decidedBy: shieldRow.decided_by, decidedOn: shieldRow.decided_on, reviewOn: shieldRow.review_on, council: signpost.area.current.name };
+    }
+    const retention = retentionFor({ triggerDate: child.triggerDate, dateOfBirth: child.identity.dateOfBirth, periodEnds, legalHoldReason: await findLegalHold(db, child.id) }, this.deps.retentionMonths);
+    return { child, identifiers, retention, shield, signpost };
+  }
+
+  /** Users named as seal-holders for a child, for the responsible council's shield page. */
+  sealHolders(childId: string) {
+    return listSealHolders(this.deps.db, childId);
+  }
+
+  async #councilId(code: string): Promise<string> {
+    const council = await findOrganisationByCode(this.deps.db, code);
+    if (!council || council.kind !== 'council') {
+      throw new ValidationError('Check the responsible council', { responsibleCouncilCode: 'No council has this code; use a council code from GET /api/v1/organisations?kind=council' });
+    }
+    return council.id;
+  }
+
+  #lookup(identifier: Pick<LinkedIdentifier, 'kind' | 'issuer' | 'value'>): Buffer {
+    const value = identifier.kind === 'upn' ? normaliseUpn(identifier.value) : identifier.value.trim();
+    return this.#children.sealer.indexer.identifierLookup(identifier.kind, identifier.issuer, value);
+  }
+
+  async #identifierRows(db: DbOrTx, childId: string, identifiers: readonly LinkedIdentifier[]): Promise<IdentifierRow[]> {
+    const rows: IdentifierRow[] = [];
+    for (const identifier of identifiers) {
+      const value = await this.#children.sealValue(db, childId, IDENTIFIER_COLUMN, identifier.value);
+      if (!value) continue;
+      rows.push({ kind: identifier.kind, issuer: identifier.issuer, lookup: this.#lookup(identifier), value, validFrom: identifier.validFrom, validTo: identifier.validTo });
+    }
+    return rows;
+  }
+
+  /** A UPN or council id already held by another child is refused, naming the field. */
+  async #refuseTakenIdentifiers(db: DbOrTx, childId: string | null, identifiers: readonly LinkedIdentifier[]): Promise<void> {
+    const owners = await findIdentifierOwners(db, identifiers.map((i) => ({ kind: i.kind, issuer: i.issuer, lookup: this.#lookup(i) })));
+    const clash = owners.find((o) => o.childId !== childId);
+    if (!clash) return;
+    const field = clash.kind === 'upn' ? 'upn' : clash.kind === 'council_child_id' ? 'councilChildId' : 'policeReference';
+    throw new ValidationError('Check the identifiers', { [field]: `This ${field} already belongs to another child known to services; search for that child instead` });
+  }
+
+  async #insert(tx: DbOrTx, viewer: Viewer, record: ValidChildRecord, councilId: string, extraIdentifiers: readonly LinkedIdentifier[], matches: readonly ChildSearchResult[]): Promise<string> {
+    const childId = randomUUID();
+    const shieldedMatch = matches.find((m) => m.shielded);
+    const child: Child = { id: childId, responsibleCouncilId: councilId, recordTrigger: record.recordTrigger, triggerDate: record.triggerDate, sex: record.sex, unborn: record.unborn, shielded: false, identity: record.identity };
+    await this.#children.storePrepared(this.#children.sealer.prepare([child]), tx);
+    await insertIdentifiers(tx, childId, await this.#identifierRows(tx, childId, [...record.identifiers, ...extraIdentifiers]));
+    if (shieldedMatch) await this.#followShield(tx, viewer, shieldedMatch.childId, childId);
+    return childId;
+  }
+
+  /**
+   * ContactPoint's failure was feeds creating unshielded duplicates of shielded children. A new
+   * record that is likely a shielded child takes that child's shield (and seal-holders' council).
+   */
+  async #followShield(tx: DbOrTx, viewer: Viewer, fromChildId: string, toChildId: string): Promise<void> {
+    const source = await findShield(tx, fromChildId);
+    const from = (await findAccessFacts(tx, [fromChildId], null)).get(fromChildId);
+    const reason = await this.#children.sealValue(tx, toChildId, SHIELD_REASON_COLUMN, 'Shield followed from a likely matching record; the responsible council will review it');
+    if (!reason) return;
+    const today = this.#today();
+    await saveShield(tx, {
+      childId: toChildId,
+      councilId: source?.council_id ?? from?.responsibleCouncilId ?? (await lockChild(tx, toChildId))!.responsible_council_id,
+      reason,
+      decidedBy: 'Signpost: shield follows a likely match',
+      decidedOn: today,
+      reviewOn: source && source.review_on > today ? source.review_on : addYears(today, 1),
+      setByUserId: viewer.kind === 'user' ? viewer.userId : null,
+    });
+  }
+}
+
+/** Identity in a stable shape for comparison (absent and empty lists are the same). */
+function canonicalIdentity(identity: ChildIdentity) {
+  return { ...identity, previousAddresses: identity.previousAddresses ?? [], parentsCarers: identity.parentsCarers ?? [] };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
