@@ -41,3 +41,35 @@ export function decideChildAccess(viewer: Viewer, child: ChildAccessFacts, level
   if (child.shielded) return { allow: true, basis: 'stated reason; named seal-holder', shieldSummaryOnly: false };
   return { allow: true, basis: 'stated reason', shieldSummaryOnly: false };
 }
+
+/**
+ * Who may read the list of who looked at a child (SECURITY §2): the responsible council's staff
+ * and the child's lead professional. Anyone else gets the same answer as for a missing child.
+ */
+export function mayReadAccessLog(viewer: Viewer, facts: { responsibleCouncilId: string; viewerIsLeadProfessional: boolean }): { allow: boolean; basis: string } {
+  if (viewer.kind !== 'user') return { allow: false, basis: 'agency systems do not read access logs' };
+  if (viewer.organisationId === facts.responsibleCouncilId) return { allow: true, basis: 'responsible council' };
+  if (facts.viewerIsLeadProfessional) return { allow: true, basis: 'lead professional' };
+  return { allow: false, basis: 'not the responsible council or lead professional' };
+}
+
+/**
+ * Who may prepare a family's subject access report (SECURITY §2): the responsible council's
+ * information-governance officers, who also decide what must be withheld.
+ */
+export function mayPrepareSubjectAccess(viewer: Viewer, facts: { responsibleCouncilId: string }): { allow: boolean; basis: string } {
+  if (viewer.kind === 'user' && viewer.role === 'information_governance_officer' && viewer.organisationId === facts.responsibleCouncilId) {
+    return { allow: true, basis: 'information governance, responsible council' };
+  }
+  return { allow: false, basis: 'not an information governance officer of the responsible council' };
+}
+
+/**
+ * Who may use the oversight workspace (SECURITY §2): information-governance officers search the
+ * whole audit and work their own council's alert queue. Anyone else is answered as for a page
+ * that does not exist.
+ */
+export function mayUseOversight(viewer: Viewer): { allow: boolean; basis: string } {
+  if (viewer.kind === 'user' && viewer.role === 'information_governance_officer') return { allow: true, basis: 'information governance' };
+  return { allow: false, basis: 'not an information governance officer' };
+}

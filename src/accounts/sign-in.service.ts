@@ -9,7 +9,7 @@ import {
   acceptTotpStep, confirmTotpEnrolment, findUserByEmail, findUserById, recordFailedSignIn, recordSuccessfulSignIn,
   setPendingTotpSecret, type UserRow,
 } from './users.repository.js';
-import { vettingStatus } from './vetting.js';
+import { isDormant, vettingStatus } from './vetting.js';
 import type { AuditService } from '../audit/audit.service.js';
 
 export type PasswordOutcome =
@@ -65,8 +65,8 @@ export class SignInService {
     }
     const refusal = this.refusalFor(user);
     if (refusal) {
-      await this.audit(requestId, 'refused', user.disabled_at ? 'account disabled' : 'vetting lapsed', user);
-      return { ok: false, message: refusal };
+      await this.audit(requestId, 'refused', refusal.because, user);
+      return { ok: false, message: refusal.message };
     }
     return { ok: true, userId: user.id, next: user.totp_enrolled_at ? 'mfa_challenge' : 'mfa_enrolment' };
   }
@@ -132,15 +132,28 @@ export class SignInService {
     return this.deps.keys.openFor(TOTP_PURPOSE, sealed, totpBinding(userId)).toString('utf8');
   }
 
-  private refusalFor(user: NonNullable<UserRow>): string | null {
-    if (user.disabled_at) return "Your account has been disabled. Contact your organisation's Signpost administrator.";
+  /**
+   * Why this account may not sign in now (disabled, unused for too long, vetting lapsed), or null.
+   * Every way of signing in applies it once the person is identified: the password form here, and
+   * single sign-on (accounts/oidc) after the provider's ID token. `because` is for the audit,
+   * `message` for the person.
+   */
+  refusalFor(user: NonNullable<UserRow>): { because: string; message: string } | null {
+    if (user.disabled_at) return { because: 'account disabled', message: "Your account has been disabled. Contact your organisation's Signpost administrator." };
+    const { dormantDays } = this.deps.config.vetting;
+    if (isDormant({ lastSignedInAt: user.last_signed_in_at, createdAt: user.created_at, reinstatedAt: user.reinstated_at }, this.deps.clock.now(), dormantDays)) {
+      return {
+        because: 'account dormant',
+        message: `Your account was suspended because it was not used for ${String(dormantDays)} days. Ask your organisation's Signpost administrator to reinstate it.`,
+      };
+    }
     const vetting = vettingStatus(
       { dbsCheckedOn: user.dbs_checked_on, trainingCompletedOn: user.training_completed_on, agreementSignedOn: user.agreement_signed_on },
       ukDate(this.deps.clock.now()),
       this.deps.config.vetting,
     );
     if (vetting.lapsed.length > 0) {
-      return `You cannot sign in because ${vetting.lapsed.join('; ')}. Ask your organisation's Signpost administrator to record the renewal.`;
+      return { because: 'vetting lapsed', message: `You cannot sign in because ${vetting.lapsed.join('; ')}. Ask your organisation's Signpost administrator to record the renewal.` };
     }
     return null;
   }

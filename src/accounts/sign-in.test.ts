@@ -134,6 +134,23 @@ describe('vetting stops access when it lapses', () => {
     t.clock.advanceMinutes(-12 * 24 * 60);
   });
 
+  test('an account unused for 90 days is suspended until an administrator reinstates it', async () => {
+    const { email } = await anAccount(t);
+    await signInAs(t.app, t.clock, email, TEST_PASSWORD, TEST_TOTP_SECRET);
+    t.clock.advanceMinutes(89 * 24 * 60);
+    await signInAs(t.app, t.clock, email, TEST_PASSWORD, TEST_TOTP_SECRET);
+    t.clock.advanceMinutes(90 * 24 * 60);
+    const dormant = new HttpSession(t.app);
+    await dormant.get('/sign-in');
+    const refused = await dormant.post('/sign-in', { email, password: TEST_PASSWORD });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /suspended because it was not used for 90 days/);
+    assert.equal((await t.services.users.list()).find((u) => u.email === email)?.status, 'suspended (unused)');
+    await t.services.users.reinstate(email);
+    await signInAs(t.app, t.clock, email, TEST_PASSWORD, TEST_TOTP_SECRET);
+    t.clock.advanceMinutes(-179 * 24 * 60);
+  });
+
   test('a disabled account cannot sign in and its sessions end', async () => {
     const { email } = await anAccount(t);
     const session = await signInAs(t.app, t.clock, email, TEST_PASSWORD, TEST_TOTP_SECRET);

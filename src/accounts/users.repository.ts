@@ -7,7 +7,7 @@ const userColumns = [
   'users.id', 'users.email', 'users.display_name', 'users.role', 'users.organisation_id', 'users.password_hash',
   'users.totp_secret', 'users.totp_enrolled_at', 'users.totp_last_step', 'users.dbs_checked_on',
   'users.training_completed_on', 'users.agreement_signed_on', 'users.failed_signins', 'users.locked_until',
-  'users.disabled_at', 'users.last_signed_in_at', 'organisations.name as organisation_name',
+  'users.disabled_at', 'users.last_signed_in_at', 'users.reinstated_at', 'users.created_at', 'organisations.name as organisation_name',
 ] as const;
 
 export function findUserById(db: DbOrTx, id: string) {
@@ -20,9 +20,27 @@ export function findUserByEmail(db: DbOrTx, email: string) {
     .select(userColumns).where(sql<string>`lower(users.email)`, '=', email.trim().toLowerCase()).executeTakeFirst();
 }
 
+/** The account linked to an identity at an organisation's provider (Entra `tid` + `oid`). */
+export function findUserByOidcIdentity(db: DbOrTx, tenantId: string, objectId: string) {
+  return db.selectFrom('users').innerJoin('organisations', 'organisations.id', 'users.organisation_id')
+    .select(userColumns).where('users.oidc_tenant_id', '=', tenantId).where('users.oidc_object_id', '=', objectId).executeTakeFirst();
+}
+
+/** Links (or re-links) an account to one provider identity; the pair is unique across accounts. */
+export async function setOidcIdentity(db: DbOrTx, id: string, tenantId: string, objectId: string): Promise<void> {
+  await db.updateTable('users').set({ oidc_tenant_id: tenantId, oidc_object_id: objectId }).where('id', '=', id).execute();
+}
+
 export function listUsers(db: DbOrTx) {
   return db.selectFrom('users').innerJoin('organisations', 'organisations.id', 'users.organisation_id')
     .select(userColumns).orderBy('organisations.name').orderBy('users.email').execute();
+}
+
+/** Accounts still in use in one organisation, by name: for choosing a colleague on a page. */
+export function listActiveUsersOfOrganisation(db: DbOrTx, organisationId: string) {
+  return db.selectFrom('users').select(['id', 'display_name', 'email', 'role'])
+    .where('organisation_id', '=', organisationId).where('disabled_at', 'is', null)
+    .orderBy('display_name').orderBy('email').execute();
 }
 
 export interface NewUser {
@@ -38,6 +56,8 @@ export interface NewUser {
   dbsCheckedOn: string;
   trainingCompletedOn: string;
   agreementSignedOn: string;
+  /** From the injected clock, so dormancy is measured on the same clock as sign-ins. */
+  createdAt: Date;
 }
 
 export async function insertUser(db: DbOrTx, user: NewUser): Promise<string> {
@@ -54,6 +74,7 @@ export async function insertUser(db: DbOrTx, user: NewUser): Promise<string> {
     dbs_checked_on: user.dbsCheckedOn,
     training_completed_on: user.trainingCompletedOn,
     agreement_signed_on: user.agreementSignedOn,
+    created_at: user.createdAt,
   }).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
@@ -90,4 +111,9 @@ export async function resetTotp(db: DbOrTx, id: string): Promise<void> {
 
 export async function disableUser(db: DbOrTx, id: string, at: Date): Promise<void> {
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
+}
+
+/** Lets a dormant account sign in again; the 90 days count from now. */
+export async function reinstateUser(db: DbOrTx, id: string, at: Date): Promise<void> {
+  await db.updateTable('users').set({ reinstated_at: at, failed_signins: 0, locked_until: null }).where('id', '=', id).execute();
 }

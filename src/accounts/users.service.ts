@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { Config } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/http/errors.js';
 import type { Clock } from '../platform/time/clock.js';
 import { isCalendarDate, ukDate } from '../platform/time/calendar-date.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
 import { ACCOUNT_ROLES, isAccountRole } from './roles.js';
+import { isDormant } from './vetting.js';
 import type { SessionsService } from './sessions.service.js';
 import type { SignInService } from './sign-in.service.js';
-import { disableUser, findUserByEmail, insertUser, listUsers, resetTotp } from './users.repository.js';
+import { disableUser, findUserByEmail, insertUser, listActiveUsersOfOrganisation, listUsers, reinstateUser, resetTotp } from './users.repository.js';
+import { findUserByOidcIdentity, setOidcIdentity } from './users.repository.js';
 
 export interface NewAccount {
   organisationId: string;
@@ -29,7 +32,7 @@ export interface AccountSummary {
   role: string;
   organisationName: string;
   mfa: 'enrolled' | 'not enrolled';
-  status: 'active' | 'disabled' | 'locked';
+  status: 'active' | 'disabled' | 'locked' | 'suspended (unused)';
   lastSignedInAt: Date | null;
 }
 
@@ -37,7 +40,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Account administration: add, list, disable, reset MFA. Used by the CLI and admin pages. */
 export class UsersService {
-  constructor(private readonly deps: { db: Db; clock: Clock; signIn: SignInService; sessions: SessionsService }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; config: Config; signIn: SignInService; sessions: SessionsService }) {}
 
   async add(account: NewAccount): Promise<string> {
     const fields: Record<string, string> = {};
@@ -67,6 +70,7 @@ export class UsersService {
         agreementSignedOn: account.agreementSignedOn,
         totpSecret: account.totpSecret ? this.deps.signIn.sealSecret(id, account.totpSecret) : null,
         totpEnrolledAt: account.totpSecret ? this.deps.clock.now() : null,
+        createdAt: this.deps.clock.now(),
       });
   }
 
@@ -78,15 +82,54 @@ export class UsersService {
       role: row.role,
       organisationName: row.organisation_name,
       mfa: row.totp_enrolled_at ? 'enrolled' : 'not enrolled',
-      status: row.disabled_at ? 'disabled' : row.locked_until && row.locked_until > now ? 'locked' : 'active',
+      status: row.disabled_at
+        ? 'disabled'
+        : isDormant({ lastSignedInAt: row.last_signed_in_at, createdAt: row.created_at, reinstatedAt: row.reinstated_at }, now, this.deps.config.vetting.dormantDays)
+          ? 'suspended (unused)'
+          : row.locked_until && row.locked_until > now ? 'locked' : 'active',
       lastSignedInAt: row.last_signed_in_at,
     }));
+  }
+
+  /** The organisation's accounts that are not disabled, by name: e.g. to name a seal-holder. */
+  async listInOrganisation(organisationId: string): Promise<{ id: string; displayName: string; email: string; role: string }[]> {
+    const rows = await listActiveUsersOfOrganisation(this.deps.db, organisationId);
+    return rows.map((row) => ({ id: row.id, displayName: row.display_name, email: row.email, role: row.role }));
   }
 
   async disable(email: string): Promise<void> {
     const user = await this.require(email);
     await disableUser(this.deps.db, user.id, this.deps.clock.now());
     await this.deps.sessions.endAllFor(user.id);
+  }
+
+  /** Lets an account suspended for not being used sign in again; its 90 days start again now. */
+  async reinstate(email: string): Promise<void> {
+    const user = await this.require(email);
+    await reinstateUser(this.deps.db, user.id, this.deps.clock.now());
+  }
+
+  /**
+   * Links an account to the person's identity at their organisation's provider, so they can use
+   * single sign-on: the tenant id and object id (Entra `tid` and `oid`), never the email address,
+   * which organisations rename and reuse. Re-linking the same account replaces its identity.
+   */
+  async linkSso(email: string, tenantId: string, objectId: string): Promise<void> {
+    const identifier = /^[A-Za-z0-9._:-]{1,200}$/;
+    const fields: Record<string, string> = {};
+    if (!identifier.test(tenantId.trim())) fields.tenant = 'Enter the tenant id (the tid claim), e.g. a GUID';
+    if (!identifier.test(objectId.trim())) fields.objectId = 'Enter the person\'s object id at the provider (the oid claim), e.g. a GUID';
+    if (Object.keys(fields).length > 0) throw new ValidationError('The single sign-on identity is not valid', fields);
+    const user = await this.require(email);
+    const holder = await findUserByOidcIdentity(this.deps.db, tenantId.trim(), objectId.trim());
+    if (holder && holder.id !== user.id) throw new ConflictError(`That identity is already linked to the account ${holder.email}`);
+    try {
+      await setOidcIdentity(this.deps.db, user.id, tenantId.trim(), objectId.trim());
+    } catch (error) {
+      // Another administrator linked the same identity a moment ago.
+      if ((error as { code?: string }).code === '23505') throw new ConflictError('That identity is already linked to another account');
+      throw error;
+    }
   }
 
   /** Clears the authenticator so the person enrols again at their next sign-in. */

@@ -39,3 +39,13 @@ export function vettingStatus(dates: VettingDates, today: CalendarDate, rules: C
   }
   return status;
 }
+
+/**
+ * True when an account has not been used for `dormantDays`: the last sign-in, or the creation or
+ * reinstatement of the account if later, is that long ago. Unused accounts are how leavers keep
+ * access nobody remembers they have.
+ */
+export function isDormant(activity: { lastSignedInAt: Date | null; createdAt: Date; reinstatedAt: Date | null }, now: Date, dormantDays: number): boolean {
+  const last = Math.max(activity.createdAt.getTime(), activity.lastSignedInAt?.getTime() ?? 0, activity.reinstatedAt?.getTime() ?? 0);
+  return now.getTime() - last >= dormantDays * 24 * 60 * 60 * 1000;
+}

@@ -21,8 +21,15 @@ import { registerSignInRoutes } from '../accounts/sign-in.routes.js';
 import { bearerToken } from '../api-clients/api-clients.service.js';
 import { registerOAuthRoutes } from '../api-clients/oauth.routes.js';
 import { registerOrganisationRoutes } from '../organisations/organisations.routes.js';
+import { registerChildrenApiRoutes } from '../agency-api/children.api.routes.js';
+import { registerInvolvementsApiRoutes } from '../agency-api/involvements.api.routes.js';
 import { registerHomeRoutes } from '../home/home.routes.js';
+import { registerChildPages } from '../child-pages/child-pages.routes.js';
 import { registerSearchRoutes } from '../search/search.routes.js';
+import { registerImportRoutes } from '../imports/imports.routes.js';
+import { registerWhoLookedRoutes } from '../transparency/who-looked.routes.js';
+import { registerSubjectAccessRoutes } from '../transparency/subject-access.routes.js';
+import { registerOversightRoutes } from '../oversight/oversight.routes.js';
 import { inTransaction } from '../platform/db/database.js';
 import { registerHealthRoutes } from './health.routes.js';
 import { createServices } from './services.js';
@@ -90,7 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Services, wired once.
-  const { sessions, signIn, apiClients, organisations, childSearch, audit } = createServices({ config, db, clock, keys });
+  const services = createServices({ config, db, clock, keys });
+  const { sessions, signIn, apiClients, organisations, childSearch, audit } = services;
 
   // Platform.
   await app.register(fastifyCookie);
@@ -132,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHomeRoutes(app);
   registerOAuthRoutes(app, { apiClients });
   registerOrganisationRoutes(app, { organisations });
+  registerChildrenApiRoutes(app, { childRecords: services.childRecords, agencyApi: services.agencyApi });
+  registerInvolvementsApiRoutes(app, { agencyApi: services.agencyApi });
   registerSearchRoutes(app, {
     search: childSearch,
     // The search and its audit entry stand or fall together: no entry, no results.
@@ -151,6 +161,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return results;
       }),
   });
+
+  registerWhoLookedRoutes(app, { whoLooked: services.whoLooked });
+  registerSubjectAccessRoutes(app, { subjectAccess: services.subjectAccess });
+  registerOversightRoutes(app, { oversight: services.oversight });
+  registerChildPages(app, { childRecords: services.childRecords, organisations, users: services.users });
+
+  await registerImportRoutes(app, { imports: services.imports });
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -12,6 +12,8 @@ import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
 import { cliProgressBar } from '../platform/progress/progress-bar.js';
 import { registerMatchCommands } from '../matching/match.cli.js';
 import { registerAuditCommands } from '../audit/audit.cli.js';
+import { registerImportCommand } from '../imports/import.cli.js';
+import { registerKeyCommands } from '../children/key-rotation.cli.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServices, type Services } from './services.js';
 import { startServer } from './server.js';
@@ -156,6 +158,19 @@ export function buildProgram(): Command {
       await withServices(program, async (services) => services.users.disable(email));
       console.log(`Disabled ${email}; their sessions have ended.`);
     });
+  users.command('reinstate <email>')
+    .description('let an account suspended after 90 days unused sign in again')
+    .action(async (email: string) => {
+      await withServices(program, async (services) => services.users.reinstate(email));
+    });
+  users.command('link-sso <email>')
+    .description('let an account sign in with its organisation\'s account (single sign-on): link it to the tenant id and object id')
+    .requiredOption('--tenant <tid>', 'the organisation\'s tenant id (the tid claim)')
+    .requiredOption('--object-id <oid>', 'the person\'s object id at the identity provider (the oid claim)')
+    .action(async (email: string, options: { tenant: string; objectId: string }) => {
+      await withServices(program, async (services) => services.users.linkSso(email, options.tenant, options.objectId));
+      console.log(`Linked ${email} to tenant ${options.tenant}, object id ${options.objectId}; they can sign in with their organisation's account.`);
+    });
   users.command('reset-mfa <email>')
     .description('clear an account\'s authenticator so they set it up again at next sign-in')
     .action(async (email: string) => {
@@ -197,6 +212,8 @@ export function buildProgram(): Command {
 
   registerMatchCommands(program);
   registerAuditCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys, clock: systemClock })));
+  registerImportCommand(program, (work) => withServices(program, (services) => work({ imports: services.imports, organisations: services.organisations })));
+  registerKeyCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys })));
 
   return program;
 }

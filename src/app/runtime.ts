@@ -31,7 +31,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
       const results = await migrateToLatest(db);
       for (const result of results) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
     }
-    const keys = loadKeyring({ keyEncryptionKey: config.keyEncryptionKey, dataDir: config.dataDir });
+    const keys = loadKeyring({ keyEncryptionKey: config.keyEncryptionKey, dataDir: config.dataDir, wrapKeys: config.wrapKeys });
     return {
       db,
       keys,

@@ -8,6 +8,7 @@ import { buildApp } from './build-app.js';
 import { openRuntime } from './runtime.js';
 import { createServices } from './services.js';
 import { startAuditSealer } from '../audit/audit-sealer.js';
+import { startOversightScanner } from '../oversight/oversight-scan.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -39,6 +40,9 @@ export async function startServer(
     }
     const app = await buildApp({ config, db: runtime.db, clock, keys: runtime.keys, logger });
     const sealer = startAuditSealer({ db: runtime.db, keys: runtime.keys, clock, logger, intervalMs: 5_000 });
+    // Anomaly rules over what the sealer has sealed, once a minute (src/oversight).
+    const { oversight } = createServices({ config, db: runtime.db, clock, keys: runtime.keys });
+    const scanner = startOversightScanner({ scan: () => oversight.scanSealed(), logger, intervalMs: 60_000 });
     const address = await app.listen({ port: config.port, host: config.host });
     const url = address.replace('127.0.0.1', 'localhost');
     return {
@@ -47,6 +51,7 @@ export async function startServer(
       seeded,
       async stop() {
         await app.close();
+        await scanner.stop();
         await sealer.stop();
         await runtime.close();
       },

@@ -14,6 +14,11 @@ import { ChildRecordsService } from '../child-records/child-records.service.js';
 import { InvolvementsService } from '../involvements/involvements.service.js';
 import { FlagsService } from '../involvements/flags.service.js';
 import { AreaHistoryService } from '../involvements/area-history.service.js';
+import { AgencyApiService } from '../agency-api/agency-api.service.js';
+import { FeedImportService } from '../imports/feed-import.service.js';
+import { WhoLookedService } from '../transparency/who-looked.service.js';
+import { SubjectAccessService } from '../transparency/subject-access.service.js';
+import { OversightService } from '../oversight/oversight.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -28,7 +33,7 @@ export function createServices(deps: ServiceDeps) {
   const audit = new AuditService({ db, keys, clock });
   const sessions = new SessionsService({ db, clock, config });
   const signIn = new SignInService({ db, clock, config, keys, audit });
-  const users = new UsersService({ db, clock, signIn, sessions });
+  const users = new UsersService({ db, clock, config, signIn, sessions });
   const apiClients = new ApiClientsService({ db, clock, config });
   const organisations = new OrganisationsService({ db });
   const childSearch = new ChildSearchService({ db, keys });
@@ -37,7 +42,12 @@ export function createServices(deps: ServiceDeps) {
   const involvements = new InvolvementsService({ db });
   const flags = new FlagsService({ db });
   const areaHistory = new AreaHistoryService({ db });
-  return { audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory };
+  const agencyApi = new AgencyApiService({ db, audit, children, childSearch, involvements, flags, areaHistory });
+  const imports = new FeedImportService({ db, clock, childRecords, involvements, audit });
+  const whoLooked = new WhoLookedService({ db, audit });
+  const subjectAccess = new SubjectAccessService({ db, clock, audit, children });
+  const oversight = new OversightService({ db, clock, keys, audit });
+  return { audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight };
 }
 
 export type Services = ReturnType<typeof createServices>;

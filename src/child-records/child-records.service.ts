@@ -216,17 +216,20 @@ export class ChildRecordsService {
     if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
     const statedReason = reason.trim();
     if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
-    return inTransaction(this.deps.db, async (tx) => {
+    // A refused look is committed with its audit entry before the error goes out.
+    const look = await inTransaction(this.deps.db, async (tx): Promise<SignpostLook | null> => {
       const facts = (await findAccessFacts(tx, [childId], viewer.kind === 'user' ? viewer.userId : null)).get(childId);
-      if (!facts) throw new NotFoundError('No child with this reference');
+      if (!facts) return null;
       const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
       await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: statedReason, outcome: decision.allow ? 'allowed' : 'refused', requestId });
-      if (!decision.allow) throw new NotFoundError('No child with this reference');
+      if (!decision.allow) return null;
       const child = await this.#children.read(childId, tx);
-      if (!child) throw new NotFoundError('No child with this reference');
+      if (!child) return null;
       if (decision.shieldSummaryOnly) return { kind: 'shielded', summary: await this.#summary(child) };
       return { kind: 'full', record: await this.#record(tx, child) };
     });
+    if (!look) throw new NotFoundError('No child with this reference');
+    return look;
   }
 
   /** Shields a child. Only the responsible council's social workers, MASH officers and administrators may. */

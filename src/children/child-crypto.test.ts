@@ -16,17 +16,19 @@ const identity: ChildIdentity = {
 };
 
 const v = CURRENT_KEY_VERSION;
+/** Wrapping key version 1: the key derived from the root secret, as before rotation existed. */
+const w = 1;
 
 function sealedChild(crypto: ChildCrypto, value: ChildIdentity = identity) {
   const id = randomUUID();
   const dataKey = crypto.newDataKey();
-  return { id, dataKey, wrapped: crypto.wrapDataKey(id, v, dataKey), sealed: crypto.sealIdentity(id, v, dataKey, value) };
+  return { id, dataKey, wrapped: crypto.wrapDataKey(id, v, w, dataKey), sealed: crypto.sealIdentity(id, v, dataKey, value) };
 }
 
 test('a sealed identity opens to exactly what was sealed, through the wrapped data key', () => {
   const crypto = new ChildCrypto(new Keyring(randomBytes(32)));
   const child = sealedChild(crypto);
-  const dataKey = crypto.unwrapDataKey(child.id, v, child.wrapped);
+  const dataKey = crypto.unwrapDataKey(child.id, v, w, child.wrapped);
   assert.deepEqual(crypto.openIdentity(child.id, v, dataKey, child.sealed), identity);
 });
 
@@ -65,15 +67,15 @@ test('a field sealed under one key version does not open as another', () => {
   const crypto = new ChildCrypto(new Keyring(randomBytes(32)));
   const child = sealedChild(crypto);
   assert.throws(() => crypto.openIdentity(child.id, v + 1, child.dataKey, child.sealed), DecryptionError);
-  assert.throws(() => crypto.unwrapDataKey(child.id, v + 1, child.wrapped), DecryptionError);
+  assert.throws(() => crypto.unwrapDataKey(child.id, v + 1, w, child.wrapped), DecryptionError);
 });
 
 test("a wrapped data key copied to another child, or opened under another KEK, fails", () => {
   const keys = new Keyring(randomBytes(32));
   const crypto = new ChildCrypto(keys);
   const a = sealedChild(crypto);
-  assert.throws(() => crypto.unwrapDataKey(randomUUID(), v, a.wrapped), DecryptionError);
-  assert.throws(() => new ChildCrypto(new Keyring(randomBytes(32))).unwrapDataKey(a.id, v, a.wrapped), DecryptionError);
+  assert.throws(() => crypto.unwrapDataKey(randomUUID(), v, w, a.wrapped), DecryptionError);
+  assert.throws(() => new ChildCrypto(new Keyring(randomBytes(32))).unwrapDataKey(a.id, v, w, a.wrapped), DecryptionError);
 });
 
 test('wrapping matches the keyring’s own sealFor, so either can open the other', () => {
@@ -81,8 +83,8 @@ test('wrapping matches the keyring’s own sealFor, so either can open the other
   const crypto = new ChildCrypto(keys);
   const id = randomUUID();
   const dataKey = crypto.newDataKey();
-  assert.deepEqual(keys.openFor('child-data-key', crypto.wrapDataKey(id, v, dataKey), `child:${id}:v${v}`), dataKey);
-  assert.deepEqual(crypto.unwrapDataKey(id, v, keys.sealFor('child-data-key', dataKey, `child:${id}:v${v}`)), dataKey);
+  assert.deepEqual(keys.openFor('child-data-key', crypto.wrapDataKey(id, v, w, dataKey), `child:${id}:v${v}`), dataKey);
+  assert.deepEqual(crypto.unwrapDataKey(id, v, w, keys.sealFor('child-data-key', dataKey, `child:${id}:v${v}`)), dataKey);
 });
 
 test('without the data key (crypto-shredded) nothing opens, not even with a guessed key', () => {

@@ -6,7 +6,6 @@ import type { ChildAddress, ChildIdentity, ParentCarer, PreviousAddress } from '
 /** Data keys are versioned so a child's fields can later be re-sealed under a fresh key. */
 export const CURRENT_KEY_VERSION = 1;
 
-const DATA_KEY_PURPOSE = 'child-data-key';
 const DATA_KEY_BYTES = 32;
 
 /** The sealed columns of a child row (null stays null: nothing to hide but absence). */
@@ -42,12 +41,17 @@ const text = (value: string): Buffer => Buffer.from(value, 'utf8');
  * Deleting the wrapped key (the child_keys row) makes every copy of the fields unreadable.
  */
 export class ChildCrypto {
-  // Derived once: the same key `keys.sealFor('child-data-key', …)` would derive on every call,
-  // which costs an HKDF per child when a million children are sealed.
-  readonly #wrappingKey: Buffer;
+  // Wrapping keys are versioned (see Keyring): version 1 is `keys.derive('child-data-key')`, the
+  // key used before rotation existed; the keyring derives or reads each version once, not per child.
+  readonly #keys: Keyring;
 
   constructor(keys: Keyring) {
-    this.#wrappingKey = keys.derive(DATA_KEY_PURPOSE);
+    this.#keys = keys;
+  }
+
+  /** The wrapping key version new data keys are wrapped under (the keyring's highest). */
+  currentWrapVersion(): number {
+    return this.#keys.currentWrapVersion();
   }
 
   newDataKey(): Buffer {
@@ -60,13 +64,17 @@ export class ChildCrypto {
     return Array.from({ length: count }, (_, i) => pool.subarray(i * DATA_KEY_BYTES, (i + 1) * DATA_KEY_BYTES));
   }
 
-  wrapDataKey(childId: string, keyVersion: number, dataKey: Buffer): Buffer {
-    return seal(this.#wrappingKey, dataKey, `child:${childId}:v${keyVersion}`);
+  /** Wraps a child's data key under wrapping key `wrapVersion` (see Keyring.currentWrapVersion). */
+  wrapDataKey(childId: string, keyVersion: number, wrapVersion: number, dataKey: Buffer): Buffer {
+    return seal(this.#keys.wrapKey(wrapVersion), dataKey, wrapAad(childId, keyVersion, wrapVersion));
   }
 
-  /** Throws DecryptionError when the wrapped key belongs to another child or version, or was altered. */
-  unwrapDataKey(childId: string, keyVersion: number, wrappedKey: Buffer): Buffer {
-    return open(this.#wrappingKey, wrappedKey, `child:${childId}:v${keyVersion}`);
+  /**
+   * Throws DecryptionError when the wrapped key belongs to another child, data key version or
+   * wrapping key version, or was altered; ConfigError when that wrapping key is not available.
+   */
+  unwrapDataKey(childId: string, keyVersion: number, wrapVersion: number, wrappedKey: Buffer): Buffer {
+    return open(this.#keys.wrapKey(wrapVersion), wrappedKey, wrapAad(childId, keyVersion, wrapVersion));
   }
 
   sealIdentity(childId: string, keyVersion: number, dataKey: Buffer, identity: ChildIdentity): SealedIdentity {
@@ -107,6 +115,11 @@ export class ChildCrypto {
   openValue(childId: string, keyVersion: number, dataKey: Buffer, column: string, sealed: Buffer): string {
     return open(dataKey, sealed, `child:${childId}:${column}:v${keyVersion}`).toString('utf8');
   }
+}
+
+/** Version 1 keeps the additional data used before rotation existed, so existing rows still open. */
+function wrapAad(childId: string, keyVersion: number, wrapVersion: number): string {
+  return wrapVersion === 1 ? `child:${childId}:v${keyVersion}` : `child:${childId}:v${keyVersion}:w${wrapVersion}`;
 }
 
 function fieldAad(childId: string, name: keyof SealedIdentity, keyVersion: number): string {

@@ -8,6 +8,8 @@ export interface PreparedChild {
   facts: ChildFacts;
   sealed: SealedIdentity;
   keyVersion: number;
+  /** The wrapping key version the data key is wrapped under (the keyring's current one). */
+  wrapVersion: number;
   wrappedKey: Buffer;
   blindIndex: BlindIndexEntry[];
 }
@@ -27,6 +29,7 @@ export class ChildSealer {
 
   prepare(children: readonly Child[]): PreparedChild[] {
     const dataKeys = this.crypto.newDataKeys(children.length);
+    const wrapVersion = this.crypto.currentWrapVersion();
     return children.map((child, i) => {
       const dataKey = dataKeys[i]!;
       const { identity, ...facts } = child;
@@ -34,7 +37,8 @@ export class ChildSealer {
         facts,
         sealed: this.crypto.sealIdentity(child.id, CURRENT_KEY_VERSION, dataKey, identity),
         keyVersion: CURRENT_KEY_VERSION,
-        wrappedKey: this.crypto.wrapDataKey(child.id, CURRENT_KEY_VERSION, dataKey),
+        wrapVersion,
+        wrappedKey: this.crypto.wrapDataKey(child.id, CURRENT_KEY_VERSION, wrapVersion, dataKey),
         blindIndex: this.indexer.entriesFor(identity),
       };
     });

@@ -42,8 +42,9 @@ export async function insertPreparedChildren(db: DbOrTx, children: readonly Prep
         ${children.map((c) => c.sealed.address)}::bytea[], ${children.map((c) => c.sealed.nhsNumber)}::bytea[],
         ${children.map((c) => c.sealed.previousAddresses)}::bytea[], ${children.map((c) => c.sealed.parentsCarers)}::bytea[])
     ), new_keys AS (
-      INSERT INTO child_keys (child_id, key_version, wrapped_key)
-      SELECT * FROM unnest(${ids}::uuid[], ${children.map((c) => c.keyVersion)}::integer[], ${children.map((c) => c.wrappedKey)}::bytea[])
+      INSERT INTO child_keys (child_id, key_version, wrapped_key, wrap_version)
+      SELECT * FROM unnest(${ids}::uuid[], ${children.map((c) => c.keyVersion)}::integer[], ${children.map((c) => c.wrappedKey)}::bytea[],
+                           ${children.map((c) => c.wrapVersion)}::integer[])
     )
     INSERT INTO child_blind_index (child_id, kind, value)
     SELECT (${ids}::uuid[])[t.position], t.kind, t.value
@@ -68,7 +69,7 @@ export function findSealedChild(db: DbOrTx, childId: string) {
       'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
       'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
       'children.date_of_birth', 'children.address', 'children.nhs_number', 'children.previous_addresses', 'children.parents_carers',
-      'child_keys.key_version', 'child_keys.wrapped_key',
+      'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
     ])
     .where('children.id', '=', childId)
     .executeTakeFirst();

@@ -81,9 +81,9 @@ export class ChildrenService {
 
   async #open(childId: string, db: DbOrTx): Promise<{ child: Child; keyVersion: number; dataKey: Buffer } | null> {
     const row = await findSealedChild(db, childId);
-    if (!row || row.wrapped_key === null || row.key_version === null) return null;
+    if (!row || row.wrapped_key === null || row.key_version === null || row.wrap_version === null) return null;
     const { crypto } = this.sealer;
-    const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrapped_key);
+    const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrap_version, row.wrapped_key);
     const identity = crypto.openIdentity(row.id, row.key_version, dataKey, {
       givenNames: row.given_names,
       familyName: row.family_name,

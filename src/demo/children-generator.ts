@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Faker, base, en, en_GB } from '@faker-js/faker';
-import type { ChildAddress, ChildIdentity, RecordTrigger, Sex } from '../children/child-identity.js';
+import type { ChildAddress, ChildIdentity, LinkedIdentifier, RecordTrigger, Sex } from '../children/child-identity.js';
 import { completeNhsNumber, TEST_RANGE_FIRST } from '../children/nhs-number.js';
 import { addDays, addYears, toUtcDate, type CalendarDate } from '../platform/time/calendar-date.js';
-import { BOYS_NAMES, FAMILY_NAMES, GIRLS_NAMES, NICKNAMES, STREET_KINDS, STREET_STEMS } from './children-names.js';
+import { BOYS_NAMES, FAMILY_NAMES, GIRLS_NAMES, NICKNAMES, POSTCODE_DISTRICTS as DISTRICTS, POSTCODE_UNIT_LETTERS as UNIT_LETTERS, range, STREET_KINDS, STREET_STEMS } from './children-names.js';
 import { DEMO_COUNCILS, type DemoCouncil } from './demo-directory.js';
+import { agencyView, ChildDetails, type DemoShield } from './child-details-generator.js';
 
 /** How a near-duplicate record differs from the child it duplicates. */
 export type DuplicateVariation =
@@ -27,8 +28,19 @@ export interface GeneratedChild {
   triggerDate: CalendarDate;
   sex: Sex;
   unborn: boolean;
+  /** Shielded as the record arrived: a feed from another agency knows nothing of a shield. */
   shielded: boolean;
+  /**
+   * The shield the demo world records: the council's decision for a shielded child (and its
+   * household), or, on a near-duplicate of a shielded child, the shield that followed the child.
+   */
+  shield?: DemoShield;
   identity: ChildIdentity;
+  /**
+   * Identifiers other systems know this record by: a UPN for a school-age child, the council's
+   * child id where the council works with the child, the feeding system's id on a near-duplicate.
+   */
+  identifiers: LinkedIdentifier[];
   /** Set on a near-duplicate "from another agency": which child it really is and what differs. */
   duplicateOf?: { id: string; seq: number; variations: DuplicateVariation[] };
   /** Set on the second of a pair of twins: same family name, date of birth and address, a different child. */
@@ -68,13 +80,6 @@ const TRIGGERS_UNDER_18: readonly [RecordTrigger, number][] = [
 ];
 const AGENCY_TRIGGERS: readonly [RecordTrigger, number][] = [['operation_encompass', 3], ['contact_referral_accepted', 5], ['early_help', 2]];
 
-/** Postcode districts inside each council's area (a realistic subset of the real ones). */
-const DISTRICTS: Readonly<Record<string, readonly number[]>> = {
-  LS: range(1, 29), BS: range(1, 16), M: [1, 4, 8, 9, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 40], NG: range(1, 11),
-  S: [...range(1, 14), 17, 20, 35], E: [6, 7, 12, 13, 15, 16, 20],
-};
-// Postcode units never use C, I, K, M, O or V.
-const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 
 // NHS numbers are handed out along a fixed permutation of the test range's nine-digit prefixes,
 // so they never repeat until the range (about 909,000 valid numbers) runs out.
@@ -83,10 +88,6 @@ const PREFIX_STRIDE = 387_419; // coprime with 10^6, so k ↦ k·stride mod 10^6
 
 // Originals a later near-duplicate may copy: a bounded window keeps memory flat at any count.
 const RECENT_WINDOW = 4_096;
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 /**
  * Streams synthetic children for the demo councils, deterministically from `seed` and `today`:
@@ -120,6 +121,7 @@ class World {
   #nhsCounter = 0;
   readonly #recent: GeneratedChild[] = [];
   readonly #recentShielded: GeneratedChild[] = [];
+  readonly #details: ChildDetails;
   #previous: GeneratedChild | undefined;
   #twinPending = false;
   // Date arithmetic done once per run rather than once per child.
@@ -136,6 +138,7 @@ class World {
     this.#fourYearsAgo = addYears(options.today, -4);
     this.#threeYearsAgo = dayNumber(addYears(options.today, -3));
     this.#prefixOffset = Math.abs(Math.imul(options.seed, 7_654_321)) % PREFIXES;
+    this.#details = new ChildDetails({ seed: options.seed, today: options.today, councils: this.#councils });
   }
 
   next(seq: number): GeneratedChild {
@@ -150,7 +153,11 @@ class World {
       child = this.#sibling(seq, previous);
     } else {
       child = this.#newChild(seq);
+      this.#newFamily(child);
     }
+    // After the council is settled (a sibling takes its household's), in stream order: schools
+    // hand out UPN serials one after another.
+    if (!child.duplicateOf) child.identifiers = this.#details.identifiers(child);
     if (!child.duplicateOf) {
       this.#remember(child);
       // Twins are born together: only a child under 16 with a known address starts a pair.
@@ -185,6 +192,7 @@ class World {
       sex,
       unborn,
       shielded: this.#chance(RATES.shielded),
+      identifiers: [],
       identity: {
         givenNames: unborn ? null : this.#givenNames(sex),
         familyName,
@@ -198,13 +206,32 @@ class World {
 
   #sibling(seq: number, previous: GeneratedChild): GeneratedChild {
     const child = this.#newChild(seq);
-    if (child.unborn) return child;
+    if (child.unborn) {
+      this.#newFamily(child);
+      return child;
+    }
     child.councilCode = previous.councilCode;
     child.identity.familyName = previous.identity.familyName;
     child.identity.address = previous.identity.address;
+    // Same household: the same parents or carers and the same earlier homes (a care leaver's
+    // younger sibling still has parents of its own).
+    if (previous.identity.parentsCarers) {
+      child.identity.parentsCarers = previous.identity.parentsCarers;
+      if (previous.identity.previousAddresses) child.identity.previousAddresses = previous.identity.previousAddresses;
+    } else {
+      this.#details.addFamily(child, this.#details.dice(child.id));
+    }
     child.shielded = previous.shielded;
+    if (previous.shield) child.shield = { ...previous.shield };
     child.siblingOf = { id: previous.id, seq: previous.seq };
     return child;
+  }
+
+  /** Parents, carers and earlier addresses for a child of a new household, and its shield if shielded. */
+  #newFamily(child: GeneratedChild): void {
+    const dice = this.#details.dice(child.id);
+    this.#details.addFamily(child, dice);
+    if (child.shielded) child.shield = this.#details.shield(child, dice);
   }
 
   #twin(seq: number, first: GeneratedChild): GeneratedChild {
@@ -229,8 +256,8 @@ class World {
    * ContactPoint's duplicates undid shielding. Matching must find these and carry the shield over.
    */
   #duplicate(seq: number): GeneratedChild {
-    const original = this.#recentShielded.length > 0 && this.#chance(0.15) ? this.#pick(this.#recentShielded) : this.#pick(this.#recent);
-    const identity: ChildIdentity = { ...original.identity, formerFamilyNames: [] };
+    const original = this.#recentShielded.length > 0 && this.#chance(0.06) ? this.#pick(this.#recentShielded) : this.#pick(this.#recent);
+    const identity: ChildIdentity = agencyView(original.identity);
     let councilCode = original.councilCode;
     const variations: DuplicateVariation[] = [];
     const wanted = this.#chance(0.35) ? 2 : 1;
@@ -257,7 +284,7 @@ class World {
     }
     // Unborn children and care leavers come into view through their own routes, not an agency's.
     const recordTrigger = original.unborn || original.recordTrigger === 'care_leaver' ? original.recordTrigger : this.#weighted(AGENCY_TRIGGERS);
-    return {
+    const duplicate: GeneratedChild = {
       seq,
       id: this.#id(seq),
       councilCode,
@@ -267,8 +294,13 @@ class World {
       unborn: original.unborn,
       shielded: false,
       identity,
+      identifiers: [],
       duplicateOf: { id: original.id, seq: original.seq, variations },
     };
+    // Which agency's system fed it, by its own id; and a shield follows the child to it.
+    duplicate.identifiers = [this.#details.sourceIdentifier(duplicate, this.#details.dice(duplicate.id))];
+    if (original.shield) duplicate.shield = this.#details.followedShield(original.shield, duplicate);
+    return duplicate;
   }
 
   /** Applies one variation; false when it cannot apply to this child (then another is tried). */

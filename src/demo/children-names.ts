@@ -81,3 +81,33 @@ export const STREET_STEMS = [
   'Hartley', 'Saxon', 'Thornhill', 'Woodland', 'Coronation', 'Jubilee', 'Alexandra', 'Vicarage', 'Rectory',
 ] as const;
 export const STREET_KINDS = ['Road', 'Street', 'Lane', 'Avenue', 'Close', 'Drive', 'Grove', 'Crescent', 'Terrace', 'Way', 'Place', 'Gardens', 'Court', 'View', 'Rise', 'Walk'] as const;
+
+/** Given names of parents and carers (born roughly 1965–2005), most common first. */
+export const WOMEN_NAMES = [
+  'Sarah', 'Emma', 'Laura', 'Rebecca', 'Gemma', 'Charlotte', 'Amy', 'Kelly', 'Claire', 'Nicola',
+  'Hannah', 'Jessica', 'Lauren', 'Rachel', 'Stacey', 'Danielle', 'Katie', 'Jodie', 'Leanne', 'Samantha',
+  'Lisa', 'Michelle', 'Joanne', 'Louise', 'Kirsty', 'Natalie', 'Jade', 'Chloe', 'Sophie', 'Zoe',
+  'Hayley', 'Victoria', 'Sharon', 'Donna', 'Tracey', 'Karen', 'Julie', 'Amanda', 'Helen', 'Catherine',
+  'Fatima', 'Ayesha', 'Nazia', 'Shazia', 'Sadia', 'Priya', 'Anjali', 'Agnieszka', 'Katarzyna', 'Ioana',
+  'Chidinma', 'Ngozi', 'Abimbola', 'Grace', 'Precious', 'Siobhan', 'Ceri', 'Bethan', 'Aisling', 'Marta',
+] as const;
+
+export const MEN_NAMES = [
+  'David', 'Daniel', 'James', 'Michael', 'Christopher', 'Matthew', 'Andrew', 'Paul', 'Mark', 'Craig',
+  'Lee', 'Ryan', 'Adam', 'Thomas', 'Jamie', 'Liam', 'Kyle', 'Dean', 'Carl', 'Wayne',
+  'Jason', 'Stephen', 'Richard', 'Robert', 'John', 'Scott', 'Gary', 'Darren', 'Shaun', 'Ashley',
+  'Mohammed', 'Imran', 'Asif', 'Tariq', 'Sanjay', 'Rajesh', 'Piotr', 'Tomasz', 'Andrei', 'Chukwuemeka',
+  'Kwame', 'Emeka', 'Declan', 'Sean', 'Gareth', 'Rhodri', 'Connor', 'Nathan', 'Jordan', 'Luke',
+] as const;
+
+/** Postcode districts inside each council's area (a realistic subset of the real ones). */
+export const POSTCODE_DISTRICTS: Readonly<Record<string, readonly number[]>> = {
+  LS: range(1, 29), BS: range(1, 16), M: [1, 4, 8, 9, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 40], NG: range(1, 11),
+  S: [...range(1, 14), 17, 20, 35], E: [6, 7, 12, 13, 15, 16, 20],
+};
+/** Postcode units never use C, I, K, M, O or V. */
+export const POSTCODE_UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
+
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

@@ -11,16 +11,45 @@ export interface DemoCouncil {
   /** Postcode areas the council's children live in. */
   postcodeAreas: string[];
   town: string;
+  /** The DfE local-authority number: characters 2–4 of a UPN its schools allocate. */
+  laNumber: string;
 }
 
 export const DEMO_COUNCILS: readonly DemoCouncil[] = [
-  { code: 'LEE', name: 'Leeds City Council', phonePrefix: '0113 496 0', postcodeAreas: ['LS'], town: 'Leeds' },
-  { code: 'BRS', name: 'Bristol City Council', phonePrefix: '0117 496 0', postcodeAreas: ['BS'], town: 'Bristol' },
-  { code: 'MAN', name: 'Manchester City Council', phonePrefix: '0161 496 0', postcodeAreas: ['M'], town: 'Manchester' },
-  { code: 'NTT', name: 'Nottingham City Council', phonePrefix: '0115 496 0', postcodeAreas: ['NG'], town: 'Nottingham' },
-  { code: 'SHF', name: 'Sheffield City Council', phonePrefix: '0114 496 0', postcodeAreas: ['S'], town: 'Sheffield' },
-  { code: 'LBN', name: 'London Borough of Newham', phonePrefix: '020 7946 0', postcodeAreas: ['E'], town: 'London' },
+  { code: 'LEE', name: 'Leeds City Council', phonePrefix: '0113 496 0', postcodeAreas: ['LS'], town: 'Leeds', laNumber: '383' },
+  { code: 'BRS', name: 'Bristol City Council', phonePrefix: '0117 496 0', postcodeAreas: ['BS'], town: 'Bristol', laNumber: '801' },
+  { code: 'MAN', name: 'Manchester City Council', phonePrefix: '0161 496 0', postcodeAreas: ['M'], town: 'Manchester', laNumber: '352' },
+  { code: 'NTT', name: 'Nottingham City Council', phonePrefix: '0115 496 0', postcodeAreas: ['NG'], town: 'Nottingham', laNumber: '892' },
+  { code: 'SHF', name: 'Sheffield City Council', phonePrefix: '0114 496 0', postcodeAreas: ['S'], town: 'Sheffield', laNumber: '373' },
+  { code: 'LBN', name: 'London Borough of Newham', phonePrefix: '020 7946 0', postcodeAreas: ['E'], town: 'London', laNumber: '316' },
 ];
+
+/** Schools and GP practices each demo council's area has in the directory (SCH-LEE-1…, GP-LEE-1…). */
+export const SCHOOLS_PER_COUNCIL = 8;
+export const GP_PRACTICES_PER_COUNCIL = 4;
+
+/** Schools 1–5 of each council are primary schools, the rest academies (secondary). */
+export function demoSchoolCode(councilCode: string, schoolNumber: number): string {
+  return `SCH-${councilCode}-${String(schoolNumber)}`;
+}
+
+/**
+ * The school a demo child attends in its council's area (1…SCHOOLS_PER_COUNCIL), read from the
+ * child's id so the children seed (which writes the UPN) and the involvements seed (which writes
+ * the school's involvement) agree without sharing state.
+ */
+export function demoSchoolNumber(childId: string): number {
+  return (Number.parseInt(childId.slice(0, 8), 16) % SCHOOLS_PER_COUNCIL) + 1;
+}
+
+/**
+ * The DfE establishment number of a demo school (characters 5–8 of the UPNs it allocates):
+ * 2xxx for primary schools, 4xxx for secondary academies, different for each school of a council.
+ */
+export function demoEstablishmentNumber(council: Pick<DemoCouncil, 'laNumber'>, schoolNumber: number): string {
+  const base = schoolNumber <= 5 ? 2000 : 4000;
+  return String(base + ((Number(council.laNumber) * 7 + schoolNumber * 131) % 900) + 10);
+}
 
 export interface DemoAgency {
   code: string;

@@ -2,6 +2,7 @@ import { inTransaction, type Db } from '../platform/db/database.js';
 import { ConflictError } from '../platform/http/errors.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import { FieldErrors } from './field-errors.js';
+import type { WriteOptions } from './involvements.service.js';
 import { closeArea, findChildForInvolvements, findCurrentAreaForUpdate, findOrganisationSummary, insertArea } from './involvements.repository.js';
 
 export interface AreaMove {
@@ -22,10 +23,15 @@ export class AreaHistoryService {
 
   /**
    * Records that the child is now in `councilId`'s area: closes the current area and opens the
-   * new one in one transaction (the first call for a child just opens its first area). A move
-   * dated before the child came into the current area is refused, as is a "move" to the same council.
+   * new one in one transaction. A child with no area recorded was in its responsible council's
+   * area since its trigger date (what the signpost shows): a first move to another council records
+   * that area first, so the history names the council the child came from. A move dated before
+   * the child came into the current area is refused, as is a "move" to the same council — except
+   * the same move sent again (same council, same date), which changes nothing (`created: false`,
+   * `previousCouncilId` null) so feeds can retry. `options.onWrite` runs in the transaction when a
+   * move is recorded (see {@link WriteOptions}).
    */
-  async recordMove(childId: string, move: AreaMove): Promise<{ areaId: string; previousCouncilId: string | null }> {
+  async recordMove(childId: string, move: AreaMove, options: WriteOptions = {}): Promise<{ areaId: string; previousCouncilId: string | null; created: boolean }> {
     const errors = new FieldErrors();
     errors.uuid('childId', childId);
     errors.uuid('councilId', move.councilId);
@@ -42,6 +48,16 @@ export class AreaHistoryService {
       facts.throwIfAny('move');
 
       const current = await findCurrentAreaForUpdate(tx, childId);
+      if (current && current.council_id === move.councilId && current.from_date === move.movedOn) {
+        return { areaId: current.id, previousCouncilId: null, created: false };
+      }
+      let previousCouncilId = current?.council_id ?? null;
+      if (!current && child && child.responsible_council_id !== move.councilId && child.trigger_date < move.movedOn) {
+        const implicit = await insertArea(tx, { childId, councilId: child.responsible_council_id, fromDate: child.trigger_date, reason: null });
+        if (!('id' in implicit)) throw new ConflictError('Someone else recorded this child\'s area at the same moment. Refresh and check it.');
+        await closeArea(tx, implicit.id, move.movedOn);
+        previousCouncilId = child.responsible_council_id;
+      }
       if (current) {
         const order = new FieldErrors();
         if (move.movedOn < current.from_date) {
@@ -53,7 +69,8 @@ export class AreaHistoryService {
       }
       const opened = await insertArea(tx, { childId, councilId: move.councilId, fromDate: move.movedOn, reason: move.reason?.trim() ?? null });
       if (!('id' in opened)) throw new ConflictError('Someone else recorded this child\'s area at the same moment. Refresh and check it.');
-      return { areaId: opened.id, previousCouncilId: current?.council_id ?? null };
+      await options.onWrite?.(tx, { id: opened.id, childId });
+      return { areaId: opened.id, previousCouncilId, created: true };
     });
   }
 }

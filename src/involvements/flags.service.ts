@@ -12,7 +12,7 @@ import {
   findOrganisationSummary,
   insertFlag,
 } from './involvements.repository.js';
-import type { SourceKey } from './involvements.service.js';
+import type { SourceKey, WriteOptions } from './involvements.service.js';
 
 export interface NewFlag {
   childId: string;
@@ -32,7 +32,8 @@ export interface NewFlag {
 export class FlagsService {
   constructor(private readonly deps: { db: Db }) {}
 
-  async set(input: NewFlag): Promise<{ id: string; created: boolean }> {
+  /** `options.onWrite` runs in the write's transaction when a flag is added (see {@link WriteOptions}). */
+  async set(input: NewFlag, options: WriteOptions = {}): Promise<{ id: string; created: boolean }> {
     const errors = new FieldErrors();
     errors.uuid('childId', input.childId);
     if (!isOneOf(FLAG_KINDS, input.kind)) errors.add('kind', `kind must be one of: ${FLAG_KINDS.join(', ')}`);
@@ -71,7 +72,10 @@ export class FlagsService {
         startedOn: input.startedOn,
         source: input.source ?? null,
       });
-      if ('id' in result) return { id: result.id, created: true };
+      if ('id' in result) {
+        await options.onWrite?.(tx, { id: result.id, childId: input.childId });
+        return { id: result.id, created: true };
+      }
       const existing = input.source ? await sameSource(tx, input.source, input.childId) : undefined;
       if (!existing) throw new ConflictError('The flag was set by someone else at the same moment. Refresh and check it.');
       return { id: existing, created: false };
@@ -79,7 +83,7 @@ export class FlagsService {
   }
 
   /** Ends a flag; ending it again on the same date is harmless. */
-  async end(flagId: string, endedOn: CalendarDate): Promise<void> {
+  async end(flagId: string, endedOn: CalendarDate, options: WriteOptions = {}): Promise<void> {
     const errors = new FieldErrors();
     errors.uuid('flagId', flagId);
     errors.date('endedOn', endedOn);
@@ -99,6 +103,7 @@ export class FlagsService {
         late.throwIfAny('end of the flag');
       }
       await endFlagRow(tx, flagId, endedOn);
+      await options.onWrite?.(tx, { id: flagId, childId: row.child_id });
     });
   }
 }

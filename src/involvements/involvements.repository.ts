@@ -14,7 +14,7 @@ export function visibleInvolvement(eb: ExpressionBuilder<Database, 'involvements
 // ---- look-ups used to validate writes ----
 
 export function findChildForInvolvements(db: DbOrTx, childId: string) {
-  return db.selectFrom('children').select(['id', 'responsible_council_id']).where('id', '=', childId).executeTakeFirst();
+  return db.selectFrom('children').select(['id', 'responsible_council_id', 'trigger_date']).where('id', '=', childId).executeTakeFirst();
 }
 
 export function findOrganisationSummary(db: DbOrTx, organisationId: string) {

@@ -1,4 +1,4 @@
-import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
+import { inTransaction, type Db, type DbOrTx, type Tx } from '../platform/db/database.js';
 import { ConflictError, NotFoundError } from '../platform/http/errors.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import {
@@ -26,6 +26,15 @@ import {
 export interface SourceKey {
   system: string;
   id: string;
+}
+
+/**
+ * Options for a write. `onWrite` runs inside the write's own transaction once something was
+ * written — not when a retried message changes nothing — so the caller's audit entry commits with
+ * the write or not at all (SECURITY §2: no audit, no data).
+ */
+export interface WriteOptions {
+  onWrite?: (tx: Tx, written: { id: string; childId: string }) => Promise<void>;
 }
 
 /** An involvement as a practitioner or an agency feed records it. */
@@ -68,7 +77,7 @@ export class InvolvementsService {
    * Records an involvement. With a source key, sending the same involvement again returns the
    * first one (`created: false`) rather than adding another.
    */
-  async add(input: NewInvolvement): Promise<{ id: string; created: boolean }> {
+  async add(input: NewInvolvement, options: WriteOptions = {}): Promise<{ id: string; created: boolean }> {
     const errors = new FieldErrors();
     errors.uuid('childId', input.childId);
     errors.uuid('organisationId', input.organisationId);
@@ -126,7 +135,10 @@ export class InvolvementsService {
         sensitiveBasis: input.sensitiveBasis ?? null,
         source: input.source ?? null,
       });
-      if ('id' in result) return { id: result.id, created: true };
+      if ('id' in result) {
+        await options.onWrite?.(tx, { id: result.id, childId: input.childId });
+        return { id: result.id, created: true };
+      }
       if (result.taken === 'lead') {
         throw new ConflictError('This child already has a lead professional. End that involvement before recording a new lead professional.');
       }
@@ -141,7 +153,7 @@ export class InvolvementsService {
    * Ends an involvement on `endedOn` with a DfE worker-change code. Ending it again with the same
    * date is harmless (feeds retry); a different date is a conflict.
    */
-  async end(involvementId: string, ending: InvolvementEnding): Promise<void> {
+  async end(involvementId: string, ending: InvolvementEnding, options: WriteOptions = {}): Promise<void> {
     const errors = new FieldErrors();
     errors.uuid('involvementId', involvementId);
     errors.date('endedOn', ending.endedOn);
@@ -164,6 +176,7 @@ export class InvolvementsService {
         errors.throwIfAny('end of the involvement');
       }
       await endInvolvementRow(tx, involvementId, ending.endedOn, ending.endReason);
+      await options.onWrite?.(tx, { id: involvementId, childId: row.child_id });
     });
   }
 

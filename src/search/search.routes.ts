@@ -84,7 +84,8 @@ export function registerSearchRoutes(app: FastifyInstance, deps: { search: Child
         reasonDetail: reasonDetail || null,
         run: () => deps.search.search(query),
       });
-      return reply.renderPage('search/views/results.njk', { results });
+      // The search goes with the results: its reason to view a child, its values to create a record.
+      return reply.renderPage('search/views/results.njk', { results, search: body });
     },
   );
 }

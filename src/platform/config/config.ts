@@ -33,12 +33,38 @@ export interface Config {
     readonly dbsValidYears: number;
     readonly trainingValidYears: number;
     readonly agreementValidYears: number;
+    /** Accounts not used for this many days are suspended until an administrator reinstates them. */
+    readonly dormantDays: number;
   };
   readonly apiTokenMinutes: number;
   /** Months a child record is kept after its last involvement or flag ends (DOMAIN §2). */
   readonly retentionMonths: number;
   /** Key-encryption key, base64, 32 bytes; when absent a key file under `dataDir` is used. */
   readonly keyEncryptionKey: string | undefined;
+  /**
+   * Wrapping keys for child data keys, version 2 and later (`SIGNPOST_WRAP_KEYS`, e.g.
+   * `2:<base64>,3:<base64>`, from a KMS or secret store). Absent: `wrap-v<N>.key` files beside the
+   * key file, or, when `SIGNPOST_KEK` is set, none beyond version 1 (derived from the KEK).
+   */
+  readonly wrapKeys: readonly { readonly version: number; readonly key: string }[] | undefined;
+  /** Single sign-on through an organisation's identity provider; off (undefined) when no issuer is set. */
+  readonly oidc: OidcConfig | undefined;
+}
+
+/** OpenID Connect single sign-on (councils' Entra ID and similar); see README "Single sign-on". */
+export interface OidcConfig {
+  /** The provider's issuer identifier; its metadata is read from `<issuer>/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** This service's `/sign-in/sso/callback` address, exactly as registered with the provider. */
+  readonly redirectUri: string;
+  /** Tenant ids (the ID token's `tid`) whose people may sign in: one per council or trust. */
+  readonly allowedTenants: readonly string[];
+  /** The ID token's `amr` must contain this value (the provider asserted MFA)… */
+  readonly requiredAmr: string;
+  /** …or its `acr` must be one of these (e.g. a provider's MFA authentication context). */
+  readonly acceptedAcr: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -72,6 +98,85 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+/** `SIGNPOST_WRAP_KEYS`: comma-separated `<version>:<32 bytes base64>`, versions 2 and up, each once. */
+function wrapKeys(env: Env): { version: number; key: string }[] | undefined {
+  const raw = env['SIGNPOST_WRAP_KEYS'];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const expected = 'SIGNPOST_WRAP_KEYS must be a comma-separated list of <version>:<32 bytes as base64>, versions from 2 up, e.g. "2:…,3:…"';
+  const keys: { version: number; key: string }[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const match = /^([0-9]{1,9}):([A-Za-z0-9+/]+={0,2})$/.exec(entry);
+    const version = Number(match?.[1]);
+    // Only the version is ever echoed back: the key itself must not reach a log or a terminal.
+    if (!match || version < 2) throw new ConfigError(`${expected} (entry ${keys.length + 1} is not)`);
+    if (Buffer.from(match[2]!, 'base64').length !== 32) throw new ConfigError(`${expected} (the key for version ${version} is not 32 bytes)`);
+    if (keys.some((k) => k.version === version)) throw new ConfigError(`${expected} (version ${version} appears twice)`);
+    keys.push({ version, key: match[2]! });
+  }
+  return keys.sort((a, b) => a.version - b.version);
+}
+
+const OIDC_CALLBACK_PATH = '/sign-in/sso/callback';
+
+/** An https:// URL, or http:// on loopback only (a local test identity provider or demo). */
+function webUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a full URL such as https://login.example.net/tenant/v2.0 (got "${raw}")`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError(`${name} must use https:// (plain http:// only on 127.0.0.1 or localhost) (got "${raw}")`);
+  }
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError(`${name} must not contain a query, a fragment or credentials`);
+  return url;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/**
+ * `SIGNPOST_OIDC_*`: all or nothing. With no issuer, single sign-on is off and any other
+ * `SIGNPOST_OIDC_*` value is a mistake worth stopping for. The client secret is never echoed.
+ */
+function oidcConfig(env: Env): OidcConfig | undefined {
+  const issuer = env['SIGNPOST_OIDC_ISSUER']?.trim() ?? '';
+  const names = ['SIGNPOST_OIDC_CLIENT_ID', 'SIGNPOST_OIDC_CLIENT_SECRET', 'SIGNPOST_OIDC_REDIRECT_URI', 'SIGNPOST_OIDC_ALLOWED_TENANTS', 'SIGNPOST_OIDC_REQUIRED_AMR', 'SIGNPOST_OIDC_ACCEPTED_ACR'];
+  if (issuer === '') {
+    const stray = names.find((name) => (env[name] ?? '').trim() !== '');
+    if (stray) throw new ConfigError(`${stray} is set but SIGNPOST_OIDC_ISSUER is not: set the issuer to turn on single sign-on, or unset ${stray}`);
+    return undefined;
+  }
+  webUrl('SIGNPOST_OIDC_ISSUER', issuer);
+  const required = (name: string): string => {
+    const value = env[name]?.trim() ?? '';
+    if (value === '') throw new ConfigError(`${name} is required when SIGNPOST_OIDC_ISSUER is set`);
+    return value;
+  };
+  const clientId = required('SIGNPOST_OIDC_CLIENT_ID');
+  const clientSecret = required('SIGNPOST_OIDC_CLIENT_SECRET');
+  const redirectUri = required('SIGNPOST_OIDC_REDIRECT_URI');
+  if (webUrl('SIGNPOST_OIDC_REDIRECT_URI', redirectUri).pathname !== OIDC_CALLBACK_PATH) {
+    throw new ConfigError(`SIGNPOST_OIDC_REDIRECT_URI must be this service's address ending in ${OIDC_CALLBACK_PATH} (got "${redirectUri}")`);
+  }
+  const allowedTenants = list(env['SIGNPOST_OIDC_ALLOWED_TENANTS']);
+  if (allowedTenants.length === 0) {
+    throw new ConfigError('SIGNPOST_OIDC_ALLOWED_TENANTS is required when SIGNPOST_OIDC_ISSUER is set: a comma-separated list of tenant ids (the tid claim)');
+  }
+  const token = /^[A-Za-z0-9._:-]{1,200}$/;
+  const badTenant = allowedTenants.find((t) => !token.test(t));
+  if (badTenant !== undefined) throw new ConfigError(`SIGNPOST_OIDC_ALLOWED_TENANTS must list tenant ids such as GUIDs (got "${badTenant}")`);
+  const requiredAmr = env['SIGNPOST_OIDC_REQUIRED_AMR']?.trim() || 'mfa';
+  if (!token.test(requiredAmr)) throw new ConfigError(`SIGNPOST_OIDC_REQUIRED_AMR must be one amr value such as mfa (got "${requiredAmr}")`);
+  const acceptedAcr = list(env['SIGNPOST_OIDC_ACCEPTED_ACR']);
+  const badAcr = acceptedAcr.find((v) => /\s/.test(v) || v.length > 500);
+  if (badAcr !== undefined) throw new ConfigError(`SIGNPOST_OIDC_ACCEPTED_ACR must be a comma-separated list of acr values (got "${badAcr}")`);
+  return { issuer, clientId, clientSecret, redirectUri, allowedTenants, requiredAmr, acceptedAcr };
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
@@ -120,10 +225,12 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
       lockMinutes: integer(env, 'SIGNPOST_SIGNIN_LOCK_MINUTES', 15, 1, 24 * 60),
       attemptsPerMinute: integer(env, 'SIGNPOST_SIGNIN_ATTEMPTS_PER_MINUTE', 20, 1, 100_000),
     },
-    vetting: { dbsValidYears: 3, trainingValidYears: 3, agreementValidYears: 1 },
+    vetting: { dbsValidYears: 3, trainingValidYears: 3, agreementValidYears: 1, dormantDays: 90 },
     apiTokenMinutes: integer(env, 'SIGNPOST_API_TOKEN_MINUTES', 15, 1, 24 * 60),
     retentionMonths: integer(env, 'SIGNPOST_RETENTION_MONTHS', 12, 1, 12 * 25),
     keyEncryptionKey: kek,
+    wrapKeys: wrapKeys(env),
+    oidc: oidcConfig(env),
   };
   return deepFreeze(config);
 }

@@ -48,7 +48,20 @@ export interface UsersTable {
   locked_until: Timestamp | null;
   disabled_at: Timestamp | null;
   last_signed_in_at: Timestamp | null;
+  reinstated_at: Timestamp | null;
   created_at: CreatedAt;
+  /** Single sign-on identity (Entra `tid` + `oid`): both or neither, unique together. */
+  oidc_tenant_id: string | null;
+  oidc_object_id: string | null;
+}
+
+/** A single sign-on in progress, keyed by the hash of a value in the browser's cookie; used once. */
+export interface OidcSignInAttemptsTable {
+  browser_key_hash: Buffer;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  created_at: Timestamp;
 }
 
 export interface SessionsTable {
@@ -95,10 +108,15 @@ export interface Database {
   involvements: InvolvementsTable;
   child_flags: ChildFlagsTable;
   area_history: AreaHistoryTable;
+  import_runs: ImportRunsTable;
+  import_rejections: ImportRejectionsTable;
   audit_entries: AuditEntriesTable;
   audit_leaves: AuditLeavesTable;
   audit_checkpoints: AuditCheckpointsTable;
   audit_sealer_state: AuditSealerStateTable;
+  access_alerts: AccessAlertsTable;
+  oversight_state: OversightStateTable;
+  oidc_sign_in_attempts: OidcSignInAttemptsTable;
 }
 
 /** A child known to services. Identifying columns hold AES-256-GCM ciphertexts (see src/children). */
@@ -163,6 +181,8 @@ export interface ChildKeysTable {
   child_id: string;
   key_version: number;
   wrapped_key: Buffer;
+  /** The wrapping key version `wrapped_key` is sealed under (`signpost keys rotate` moves it up). */
+  wrap_version: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
 }
 
@@ -211,6 +231,37 @@ export interface AuditSealerStateTable {
   sealed_snapshot: string;
 }
 
+/** An alert raised by an anomaly rule over the audit (see src/oversight); worked by IG officers. */
+export interface AccessAlertsTable {
+  id: Generated<number>;
+  rule: string;
+  subject_user_id: string | null;
+  subject_api_client: string | null;
+  subject_key: ColumnType<string, never, never>;
+  organisation_id: string | null;
+  council_id: string | null;
+  child_id: string | null;
+  window_key: string;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  raised_at: ColumnType<Date, Date, never>;
+  summary: string;
+  /** pg reads bigint[] as strings; repositories convert. */
+  audit_entry_ids: ColumnType<string[], number[], number[]>;
+  status: ColumnType<'open' | 'appropriate' | 'inappropriate' | 'escalated', 'open' | undefined, 'appropriate' | 'inappropriate' | 'escalated'>;
+  reviewed_by: string | null;
+  reviewed_at: Timestamp | null;
+  review_note: string | null;
+}
+
+/** How far the oversight scan has read the audit tree: leaves below `next_leaf_index`. */
+export interface OversightStateTable {
+  id: ColumnType<boolean, never, never>;
+  next_leaf_index: number;
+  last_entry_id: number | null;
+  scanned_at: Timestamp | null;
+}
+
 /** Who is involved with a child (see src/involvements). Periods are half-open: [started_on, ended_on). */
 export interface InvolvementsTable {
   id: Generated<string>;
@@ -254,4 +305,34 @@ export interface AreaHistoryTable {
   to_date: DateColumn | null;
   reason: string | null;
   created_at: CreatedAt;
+}
+
+/** One bulk feed import: a file from a source system, resumable from `rows_done` (see src/imports). */
+export interface ImportRunsTable {
+  id: Generated<string>;
+  source_system: string;
+  file_sha256: Buffer;
+  file_name: string;
+  organisation_id: string;
+  created_by: 'user' | 'cli';
+  created_by_user_id: string | null;
+  status: ColumnType<'running' | 'completed' | 'failed', 'running' | 'completed' | 'failed' | undefined, 'running' | 'completed' | 'failed'>;
+  failure: string | null;
+  total_rows: number;
+  rows_done: ColumnType<number, number | undefined, number>;
+  created_count: ColumnType<number, number | undefined, number>;
+  updated_count: ColumnType<number, number | undefined, number>;
+  unchanged_count: ColumnType<number, number | undefined, number>;
+  rejected_count: ColumnType<number, number | undefined, number>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  finished_at: Timestamp | null;
+}
+
+/** A rejected row of an import: line, CSV column ('' for the whole row) and reason; never a value. */
+export interface ImportRejectionsTable {
+  run_id: string;
+  line: number;
+  field: string;
+  reason: string;
 }

@@ -1,0 +1,58 @@
+import { inTransaction, type Db } from '../platform/db/database.js';
+import { NotFoundError } from '../platform/http/errors.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { auditActor, type Viewer } from '../access/viewer.js';
+import { mayReadAccessLog } from '../access/child-access.js';
+import { isUuid } from '../involvements/field-errors.js';
+import { findChildCouncil, isLeadProfessionalFor, listAccessToChild } from './who-looked.repository.js';
+
+export interface AccessLogEntry {
+  at: Date;
+  action: string;
+  /** The person's name, or the agency system's client id. */
+  who: string;
+  organisation: string | null;
+  role: string | null;
+  reason: string | null;
+  basis: string | null;
+  outcome: string;
+}
+
+/** How many entries one page shows: enough for any child's history of looks in practice. */
+const MAX_ENTRIES = 500;
+
+/**
+ * "Who looked at this child and why" (SECURITY §2): the lead professional and the responsible
+ * council see every view, creation and change of the record with the reason given. Reading the
+ * list is itself recorded, so nobody can watch the watchers unseen.
+ */
+export class WhoLookedService {
+  constructor(private readonly deps: { db: Db; audit: AuditService }) {}
+
+  async forChild(viewer: Viewer, childId: string, requestId: string | null): Promise<AccessLogEntry[]> {
+    if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
+    // A refusal is recorded and committed before the error goes out: watching for refused looks
+    // is how misuse is caught, so it must not roll back with the request.
+    const entries = await inTransaction(this.deps.db, async (tx) => {
+      const child = await findChildCouncil(tx, childId);
+      if (!child) return null;
+      const isLead = viewer.kind === 'user' && (await isLeadProfessionalFor(tx, childId, viewer.userId));
+      const decision = mayReadAccessLog(viewer, { responsibleCouncilId: child.responsible_council_id, viewerIsLeadProfessional: isLead });
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: 'who looked at this record', outcome: decision.allow ? 'allowed' : 'refused', requestId });
+      if (!decision.allow) return null;
+      return listAccessToChild(tx, childId, MAX_ENTRIES);
+    });
+    // Same answer as a missing child: the list's existence says nothing to someone not entitled to it.
+    if (!entries) throw new NotFoundError('No child with this reference');
+    return entries.map((r) => ({
+      at: r.occurred_at,
+      action: r.action,
+      who: r.actor_name ?? (r.actor_api_client ? `Agency system ${r.actor_api_client}` : 'Signpost'),
+      organisation: r.organisation_name,
+      role: r.actor_role,
+      reason: r.reason,
+      basis: r.basis,
+      outcome: r.outcome,
+    }));
+  }
+}
