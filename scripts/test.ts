@@ -35,11 +35,44 @@ const files = explicitFiles.length > 0
 const logger = createLogger({ logLevel: 'warn' });
 let embedded: EmbeddedServer | undefined;
 let adminUrl = process.env['TEST_DATABASE_URL'];
+let slotLock: string | undefined;
 if (!adminUrl) {
-  const dataDir = path.join(PROJECT_ROOT, '.test-data');
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
-  embedded = await startEmbeddedPostgres({ dataDir, database: 'postgres', logger });
+  const slot = claimSlot(path.join(PROJECT_ROOT, '.test-data'));
+  slotLock = slot.lock;
+  embedded = await startEmbeddedPostgres({ dataDir: slot.dir, database: 'postgres', logger });
   adminUrl = embedded.adminUrl;
+}
+
+/**
+ * Each concurrent test run gets its own embedded server (slot 0 for the usual single run). Runs
+ * sharing one server stopped it under each other when the first one finished; a lock file with
+ * the owner's pid marks a slot taken, and a dead owner's slot is reused (its cluster too).
+ */
+function claimSlot(root: string): { dir: string; lock: string } {
+  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  for (let n = 0; ; n++) {
+    const lock = path.join(root, `slot-${String(n)}.lock`);
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch {
+      const owner = Number(fs.readFileSync(lock, 'utf8'));
+      if (isAlive(owner)) continue;
+      fs.writeFileSync(lock, String(process.pid));
+    }
+    const dir = path.join(root, `slot-${String(n)}`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    return { dir, lock };
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Ctrl-C: stop our PostgreSQL before leaving (the test child gets the signal too).
@@ -83,5 +116,6 @@ try {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect().then(() => admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`)).catch(() => undefined).finally(() => admin.end());
   await embedded?.stop();
+  if (slotLock) fs.rmSync(slotLock, { force: true });
 }
 process.exit(exitCode);
