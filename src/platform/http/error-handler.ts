@@ -88,7 +88,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else {
       request.log.info({ code: resolved.code, status: resolved.status }, 'request refused');
     }
-    if (resolved.status === 503) reply.header('retry-after', '30');
+    if (resolved.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '30');
     if (wantsJson(request)) {
       return sendProblem(request, reply, { status: resolved.status, code: resolved.code, detail: resolved.detail, ...(resolved.errors ? { errors: resolved.errors } : {}) });
     }
