@@ -73,3 +73,12 @@ export function mayUseOversight(viewer: Viewer): { allow: boolean; basis: string
   if (viewer.kind === 'user' && viewer.role === 'information_governance_officer') return { allow: true, basis: 'information governance' };
   return { allow: false, basis: 'not an information governance officer' };
 }
+
+/**
+ * Whether a viewer may write records as a source system: an agency client only as the systems it
+ * was registered for, so one agency cannot overwrite what another's system sent. Council staff
+ * importing a file through the upload page are checked by role there, and audited.
+ */
+export function maySendAs(viewer: Viewer, system: string): boolean {
+  return viewer.kind === 'user' || viewer.sourceSystems.includes(system);
+}

@@ -7,14 +7,14 @@ import type { ApiCaller, SignedInUser } from '../platform/http/request-context.j
  */
 export type Viewer =
   | { kind: 'user'; userId: string; organisationId: string; role: string }
-  | { kind: 'api-client'; clientId: string; organisationId: string };
+  | { kind: 'api-client'; clientId: string; organisationId: string; sourceSystems: readonly string[] };
 
 export function viewerForUser(user: SignedInUser): Viewer {
   return { kind: 'user', userId: user.id, organisationId: user.organisationId, role: user.role };
 }
 
 export function viewerForApiClient(caller: ApiCaller): Viewer {
-  return { kind: 'api-client', clientId: caller.clientId, organisationId: caller.organisationId };
+  return { kind: 'api-client', clientId: caller.clientId, organisationId: caller.organisationId, sourceSystems: caller.sourceSystems };
 }
 
 /** The audit's actor columns for a viewer. */

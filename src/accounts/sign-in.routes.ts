@@ -27,7 +27,7 @@ export function registerSignInRoutes(
 
   app.get('/sign-in', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     if (request.user) return reply.redirect('/');
-    return reply.renderPage('accounts/views/sign-in.njk', { values: {}, fieldErrors: {} });
+    return reply.renderPage('accounts/views/sign-in.njk', { values: {}, fieldErrors: {}, ssoEnabled: config.oidc !== undefined });
   });
 
   app.post<{ Body: Static<typeof PasswordForm> }>(
@@ -48,7 +48,7 @@ export function registerSignInRoutes(
         }
         fieldErrors.email = outcome.message;
       }
-      return reply.code(400).renderPage('accounts/views/sign-in.njk', { values: { email }, fieldErrors, errors: errorList(fieldErrors) });
+      return reply.code(400).renderPage('accounts/views/sign-in.njk', { values: { email }, fieldErrors, errors: errorList(fieldErrors), ssoEnabled: config.oidc !== undefined });
     },
   );
 

@@ -118,7 +118,7 @@ export class UsersService {
     const identifier = /^[A-Za-z0-9._:-]{1,200}$/;
     const fields: Record<string, string> = {};
     if (!identifier.test(tenantId.trim())) fields.tenant = 'Enter the tenant id (the tid claim), e.g. a GUID';
-    if (!identifier.test(objectId.trim())) fields.objectId = 'Enter the person\'s object id at the provider (the oid claim), e.g. a GUID';
+    if (!identifier.test(objectId.trim())) fields['object-id'] = 'Enter the person\'s object id at the provider (the oid claim), e.g. a GUID';
     if (Object.keys(fields).length > 0) throw new ValidationError('The single sign-on identity is not valid', fields);
     const user = await this.require(email);
     const holder = await findUserByOidcIdentity(this.deps.db, tenantId.trim(), objectId.trim());

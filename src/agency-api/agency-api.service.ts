@@ -1,8 +1,9 @@
 import { inTransaction, type Db } from '../platform/db/database.js';
-import { NotFoundError, ValidationError } from '../platform/http/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../platform/http/errors.js';
 import { isCalendarDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
+import { maySendAs } from '../access/child-access.js';
 import type { ChildrenService } from '../children/children.service.js';
 import { findIdentifierOwners } from '../child-records/child-records.repository.js';
 import { findOrganisationByCode, findOrganisationsByIds } from '../organisations/organisations.repository.js';
@@ -93,7 +94,8 @@ export class AgencyApiService {
   }
 
   /** Records an involvement sent as `source`; the same source again returns the first (`created: false`). */
-  async recordInvolvement(viewer: Viewer, source: SourceKey, input: InvolvementFromSource, requestId: string | null): Promise<{ involvementId: string; childId: string; created: boolean }> {
+  async recordInvolvement(viewer: Viewer, sent: SourceKey, input: InvolvementFromSource, requestId: string | null): Promise<{ involvementId: string; childId: string; created: boolean }> {
+    const source = sendingAs(viewer, sent);
     const errors = new FieldErrors();
     const [childId, organisationId] = await Promise.all([this.#child(input, source.system, errors), this.#organisation('organisationCode', input.organisationCode, false, errors)]);
     const practitionerName = input.practitioner?.name.trim() ?? '';
@@ -130,7 +132,8 @@ export class AgencyApiService {
   }
 
   /** Ends the involvement sent as `source`; ending it again the same way changes nothing. */
-  async endInvolvement(viewer: Viewer, source: SourceKey, ending: InvolvementEnding, requestId: string | null): Promise<{ involvementId: string; childId: string; changed: boolean }> {
+  async endInvolvement(viewer: Viewer, sent: SourceKey, ending: InvolvementEnding, requestId: string | null): Promise<{ involvementId: string; childId: string; changed: boolean }> {
+    const source = sendingAs(viewer, sent);
     const known = await findInvolvementBySource(this.deps.db, source.system, source.id);
     if (!known) throw new NotFoundError('No involvement has been sent from this system with this id');
     const audited = this.#audited(viewer, `feed from ${source.system}`, `involvement ended: ${ending.endReason}`, requestId);
@@ -139,7 +142,8 @@ export class AgencyApiService {
   }
 
   /** Sets the flag sent as `source`; the same source again returns the first (`created: false`). */
-  async setFlag(viewer: Viewer, source: SourceKey, input: FlagFromSource, requestId: string | null): Promise<{ flagId: string; childId: string; created: boolean }> {
+  async setFlag(viewer: Viewer, sent: SourceKey, input: FlagFromSource, requestId: string | null): Promise<{ flagId: string; childId: string; created: boolean }> {
+    const source = sendingAs(viewer, sent);
     const errors = new FieldErrors();
     const [childId, councilId] = await Promise.all([this.#child(input, source.system, errors), this.#organisation('councilCode', input.councilCode, true, errors)]);
     errors.throwIfAny('flag');
@@ -152,7 +156,8 @@ export class AgencyApiService {
   }
 
   /** Ends the flag sent as `source`; ending it again on the same date changes nothing. */
-  async endFlag(viewer: Viewer, source: SourceKey, endedOn: CalendarDate, requestId: string | null): Promise<{ flagId: string; childId: string; changed: boolean }> {
+  async endFlag(viewer: Viewer, sent: SourceKey, endedOn: CalendarDate, requestId: string | null): Promise<{ flagId: string; childId: string; changed: boolean }> {
+    const source = sendingAs(viewer, sent);
     const known = await findFlagBySource(this.deps.db, source.system, source.id);
     if (!known) throw new NotFoundError('No flag has been sent from this system with this id');
     const audited = this.#audited(viewer, `feed from ${source.system}`, 'flag ended', requestId);
@@ -192,7 +197,7 @@ export class AgencyApiService {
     }
     if (sourceId) {
       // The same keyed look-up the child upsert stored: (source_system, system, source id).
-      const issuer = system.trim();
+      const issuer = system;
       const lookup = this.deps.children.sealer.indexer.identifierLookup('source_system', issuer, sourceId);
       const [owner] = await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer, lookup }]);
       if (!owner) errors.add('childSourceId', 'No child has been sent from this system with this childSourceId: PUT the child first');
@@ -221,6 +226,20 @@ export class AgencyApiService {
     };
     return { options, outcome };
   }
+}
+
+/** The trimmed source key, once the viewer is known to be allowed to send as that system. */
+function sendingAs(viewer: Viewer, sent: SourceKey): SourceKey {
+  const source = trimmed(sent);
+  if (!maySendAs(viewer, source.system)) {
+    throw new ForbiddenError(`This client is not registered to send records as ${source.system}. Ask a Signpost administrator to add the source system to the client.`);
+  }
+  return source;
+}
+
+/** A source key as the child upsert stores it (trimmed), so "mosaic " and "mosaic" are one system. */
+function trimmed(source: SourceKey): SourceKey {
+  return { system: source.system.trim(), id: source.id.trim() };
 }
 
 /** The checks InvolvementsService.add makes on plain fields, so a practitioner is added only for an involvement it will accept. */

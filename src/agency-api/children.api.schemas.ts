@@ -46,7 +46,7 @@ export const ChildRecordBody = Type.Object(
     noKnownAddress: Type.Optional(nullableBoolean()),
     recordTrigger: Type.Optional(nullableString({ maxLength: 50, description: `Why the record exists: one of ${RECORD_TRIGGERS.join(', ')}` })),
     triggerDate: Type.Optional(nullableString({ maxLength: 20, description: 'YYYY-MM-DD, today or earlier' })),
-    responsibleCouncilCode: Type.Optional(nullableString({ maxLength: 50, description: 'From GET /api/v1/organisations?kind=council', examples: ['E08000035'] })),
+    responsibleCouncilCode: Type.Optional(nullableString({ maxLength: 50, description: 'From GET /api/v1/organisations?kind=council', examples: ['LEE'] })),
     parentsCarers: Type.Optional(nullableArray(carer, { maxItems: 12, description: 'Up to 6' })),
   },
   { additionalProperties: false },

@@ -37,6 +37,19 @@ async function auditRows(where: { childId?: string; action?: string; client?: st
 type Problem = { status: number; code: string; title: string; instance: string; detail: string; errors?: Record<string, string> };
 
 describe('an agency system sends a child record', () => {
+  test('a client may send only as the source systems it was registered for (403 otherwise, nothing written)', async () => {
+    const school = await anAgencySystem(t, 'school', 'School MIS', ['school-mis']);
+    const record = aChildRecordInput(councilCode, { familyName: 'Pemberton', givenNames: 'Kit', dateOfBirth: '2014-10-10' });
+    const before = await t.services.children.count();
+    const refused = await school.call('PUT', childUrl('niche-rms', 'P-999'), record);
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.json<Problem>().detail, /not registered to send records as niche-rms/);
+    const involvement = await school.call('PUT', '/api/v1/sources/niche-rms/involvements/I-999', { childSourceId: 'P-100', organisationCode: councilCode, role: 'other', service: 'x', startedOn: '2026-10-01' });
+    assert.equal(involvement.statusCode, 403);
+    assert.equal(await t.services.children.count(), before);
+    assert.equal((await school.call('PUT', childUrl('school-mis', 'S-1'), record)).statusCode, 201);
+  });
+
   test('the first PUT creates the child (201); the same PUT again is a 200 that changes nothing', async () => {
     const record = aChildRecordInput(councilCode, { familyName: 'Merriweather', givenNames: 'Ada', sex: 'female', dateOfBirth: '2015-03-09', nhsNumber: aTestNhsNumber(), upn: aTestUpn() });
     const before = await t.services.children.count();

@@ -2,13 +2,14 @@ import type { DbOrTx } from '../platform/db/database.js';
 
 export async function insertApiClient(
   db: DbOrTx,
-  client: { clientId: string; secretHash: Buffer; organisationId: string; name: string },
+  client: { clientId: string; secretHash: Buffer; organisationId: string; name: string; sourceSystems: readonly string[] },
 ): Promise<void> {
   await db.insertInto('api_clients').values({
     client_id: client.clientId,
     secret_hash: client.secretHash,
     organisation_id: client.organisationId,
     name: client.name,
+    source_systems: [...client.sourceSystems],
   }).execute();
 }
 
@@ -28,7 +29,7 @@ export async function insertApiToken(db: DbOrTx, token: { hash: Buffer; apiClien
 
 export function findLiveToken(db: DbOrTx, hash: Buffer, at: Date) {
   return db.selectFrom('api_tokens').innerJoin('api_clients', 'api_clients.id', 'api_tokens.api_client_id')
-    .select(['api_clients.client_id', 'api_clients.organisation_id'])
+    .select(['api_clients.client_id', 'api_clients.organisation_id', 'api_clients.source_systems'])
     .where('api_tokens.token_hash', '=', hash).where('api_tokens.expires_at', '>', at)
     .where('api_clients.disabled_at', 'is', null).executeTakeFirst();
 }

@@ -19,10 +19,10 @@ export interface IssuedToken {
 export class ApiClientsService {
   constructor(private readonly deps: { db: Db; clock: Clock; config: Config }) {}
 
-  async register(organisationId: string, name: string): Promise<{ clientId: string; clientSecret: string }> {
+  async register(organisationId: string, name: string, sourceSystems: readonly string[] = []): Promise<{ clientId: string; clientSecret: string }> {
     const clientId = `sp_${randomToken(12)}`;
     const clientSecret = randomToken(32);
-    await insertApiClient(this.deps.db, { clientId, secretHash: sha256(clientSecret), organisationId, name });
+    await insertApiClient(this.deps.db, { clientId, secretHash: sha256(clientSecret), organisationId, name, sourceSystems: sourceSystems.map((s) => s.trim()).filter(Boolean) });
     return { clientId, clientSecret };
   }
 
@@ -44,7 +44,7 @@ export class ApiClientsService {
   async callerFor(bearer: string | undefined): Promise<ApiCaller | null> {
     if (!bearer || bearer.length > 100) return null;
     const row = await findLiveToken(this.deps.db, sha256(bearer), this.deps.clock.now());
-    return row ? { clientId: row.client_id, organisationId: row.organisation_id } : null;
+    return row ? { clientId: row.client_id, organisationId: row.organisation_id, sourceSystems: row.source_systems } : null;
   }
 }
 

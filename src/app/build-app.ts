@@ -14,10 +14,12 @@ import { problemSchema } from '../platform/http/problem.js';
 import { registerRouteAccess } from '../platform/http/route-access.js';
 import { registerSecurity } from '../platform/http/security.js';
 import { registerStaticAssets } from '../platform/http/static-assets.js';
+import { registerLoadShedding } from '../platform/http/load-shedding.js';
 import { createViewEnvironment, registerViews } from '../platform/views/views.js';
 import '../platform/http/request-context.js';
 import { readSessionCookie, clearSessionCookie } from '../accounts/session-cookie.js';
 import { registerSignInRoutes } from '../accounts/sign-in.routes.js';
+import { registerOidcRoutes } from '../accounts/oidc/oidc.routes.js';
 import { bearerToken } from '../api-clients/api-clients.service.js';
 import { registerOAuthRoutes } from '../api-clients/oauth.routes.js';
 import { registerOrganisationRoutes } from '../organisations/organisations.routes.js';
@@ -123,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurity(app, config);
   registerViews(app, createViewEnvironment());
   registerErrorHandling(app);
+  registerLoadShedding(app, { maxInFlight: config.maxInFlight, exempt: ['/healthz'] });
   registerRouteAccess(app, {
     loadSession: async (request, reply) => {
       const loaded = await sessions.load(readSessionCookie(request, config));
@@ -137,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Domains.
   registerHealthRoutes(app, { db });
   registerSignInRoutes(app, { config, signIn, sessions });
+  if (services.oidcSignIn) registerOidcRoutes(app, { config, oidcSignIn: services.oidcSignIn, sessions });
   registerHomeRoutes(app);
   registerOAuthRoutes(app, { apiClients });
   registerOrganisationRoutes(app, { organisations });

@@ -9,9 +9,11 @@ import { totpCode } from '../accounts/totp.js';
 import { ACCOUNT_ROLES } from '../accounts/roles.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../demo/demo-accounts.js';
 import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
+import { describeScenarios, formatScenarios } from '../demo/scenarios.js';
 import { cliProgressBar } from '../platform/progress/progress-bar.js';
 import { registerMatchCommands } from '../matching/match.cli.js';
 import { registerAuditCommands } from '../audit/audit.cli.js';
+import { registerOversightCommands } from '../oversight/oversight.cli.js';
 import { registerImportCommand } from '../imports/import.cli.js';
 import { registerKeyCommands } from '../children/key-rotation.cli.js';
 import { openRuntime, type Runtime } from './runtime.js';
@@ -55,6 +57,7 @@ function printDemoSignIns(): void {
   for (const account of DEMO_ACCOUNTS) console.log(`  ${account.email.padEnd(36)} ${account.what}`);
   console.log(`\nSecurity codes: add the setup key ${DEMO_TOTP_SECRET} to an authenticator app (time-based),`);
   console.log('or print the current code with:  npx signpost demo code');
+  console.log('\nA guided walkthrough (whom to sign in as, what to search):  npx signpost demo scenarios');
 }
 
 export function buildProgram(): Command {
@@ -191,27 +194,36 @@ export function buildProgram(): Command {
     .description('register an agency system; prints its client id and secret once')
     .requiredOption('--org <code>', 'the organisation the system belongs to')
     .requiredOption('--name <name>', 'a name people will recognise, e.g. "Leeds LCS feed"')
-    .action(async (options: { org: string; name: string }) => {
+    .option('--source-system <names...>', 'the source systems it may send records as, e.g. leeds-lcs')
+    .action(async (options: { org: string; name: string; sourceSystem?: string[] }) => {
       await withServices(program, async (services) => {
         const org = await services.organisations.requireByCode(options.org);
-        const client = await services.apiClients.register(org.id, options.name);
-        console.log(`Registered "${options.name}" for ${org.name}.`);
+        const client = await services.apiClients.register(org.id, options.name, options.sourceSystem ?? []);
+        console.log(`Registered "${options.name}" for ${org.name}${options.sourceSystem?.length ? `, sending as ${options.sourceSystem.join(', ')}` : ''}.`);
         console.log(`client_id:     ${client.clientId}`);
         console.log(`client_secret: ${client.clientSecret}   (shown once: store it in the system's secret store)`);
         console.log('Get a token: curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials http://localhost:3000/oauth/token');
       });
     });
 
-  program.command('demo').description('helpers for the demo world')
-    .command('code').description('print the current security code for the demo accounts')
+  const demo = program.command('demo').description('helpers for the demo world');
+  demo.command('code').description('print the current security code for the demo accounts')
     .action(() => {
       const now = new Date();
       const left = 30 - (Math.floor(now.getTime() / 1000) % 30);
       console.log(`${totpCode(DEMO_TOTP_SECRET, now)}   (valid for ${left} more seconds)`);
     });
+  demo.command('scenarios').description('print the guided walkthrough: which demo account to sign in as and what to search')
+    .action(async () => {
+      // Synthetic names for the operator's console only: never through the logger.
+      const briefings = await withServices(program, (_services, runtime) => describeScenarios({ db: runtime.db, keys: runtime.keys }));
+      if (briefings) for (const line of formatScenarios(briefings, DEMO_PASSWORD)) console.log(line);
+      else console.log('The walkthrough children are not in this database: start the demo with  npm start  (or run  npx signpost seed).');
+    });
 
   registerMatchCommands(program);
   registerAuditCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys, clock: systemClock })));
+  registerOversightCommands(program, (work) => withServices(program, (services) => work(services.oversight)));
   registerImportCommand(program, (work) => withServices(program, (services) => work({ imports: services.imports, organisations: services.organisations })));
   registerKeyCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys })));
 

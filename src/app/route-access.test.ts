@@ -27,7 +27,7 @@ test('a route that forgets to declare a rule answers 404 to everybody', async ()
     return this.send('page');
   });
   registerErrorHandling(app);
-  registerRouteAccess(app, { loadSession: async () => undefined, apiCaller: async () => ({ clientId: 'x', organisationId: 'y' }) });
+  registerRouteAccess(app, { loadSession: async () => undefined, apiCaller: async () => ({ clientId: 'x', organisationId: 'y', sourceSystems: [] }) });
   app.get('/api/v1/forgotten', async () => ({ secret: 'data' }));
   const response = await app.inject({ method: 'GET', url: '/api/v1/forgotten' });
   assert.equal(response.statusCode, 404);

@@ -5,6 +5,7 @@ import type { Clock } from '../platform/time/clock.js';
 import { SessionsService } from '../accounts/sessions.service.js';
 import { SignInService } from '../accounts/sign-in.service.js';
 import { UsersService } from '../accounts/users.service.js';
+import { OidcSignInService } from '../accounts/oidc/oidc-sign-in.service.js';
 import { ApiClientsService } from '../api-clients/api-clients.service.js';
 import { OrganisationsService } from '../organisations/organisations.service.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -34,6 +35,8 @@ export function createServices(deps: ServiceDeps) {
   const sessions = new SessionsService({ db, clock, config });
   const signIn = new SignInService({ db, clock, config, keys, audit });
   const users = new UsersService({ db, clock, config, signIn, sessions });
+  // Single sign-on exists only when an identity provider is configured.
+  const oidcSignIn = config.oidc ? new OidcSignInService({ db, clock, oidc: config.oidc, audit, signIn }) : null;
   const apiClients = new ApiClientsService({ db, clock, config });
   const organisations = new OrganisationsService({ db });
   const childSearch = new ChildSearchService({ db, keys });
@@ -47,7 +50,7 @@ export function createServices(deps: ServiceDeps) {
   const whoLooked = new WhoLookedService({ db, audit });
   const subjectAccess = new SubjectAccessService({ db, clock, audit, children });
   const oversight = new OversightService({ db, clock, keys, audit });
-  return { audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight };
+  return { oidcSignIn, audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight };
 }
 
 export type Services = ReturnType<typeof createServices>;

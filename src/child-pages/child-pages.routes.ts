@@ -203,10 +203,10 @@ export function registerChildPages(app: FastifyInstance, deps: ChildPagesDeps): 
       const { input, formErrors } = childRecordFromForm(body);
       const reviewedMatches = reviewedMatchesFrom(body.reviewedMatches);
       const values: CreateFormBody = { ...body, reviewedMatches: undefined };
+      let childId: string;
       try {
         // A date the form could not read reaches the validator as not-a-date, so nothing is written.
-        const { childId } = await deps.childRecords.create(viewerForUser(user), input, { reviewedMatches, requestId: request.id });
-        return reply.code(201).renderPage('child-pages/views/created.njk', { childId, name: childName({ givenNames: (input.givenNames ?? '').trim() || null, familyName: (input.familyName ?? '').trim() }) });
+        ({ childId } = await deps.childRecords.create(viewerForUser(user), input, { reviewedMatches, requestId: request.id }));
       } catch (error) {
         if (error instanceof PossibleDuplicateError) {
           // The box was shown but not ticked: say so rather than showing the same matches again silently.
@@ -220,6 +220,8 @@ export function registerChildPages(app: FastifyInstance, deps: ChildPagesDeps): 
         const fieldErrors = { ...formErrorsFrom(error.fields, input.unborn === true), ...formErrors };
         return reply.code(400).renderPage('child-pages/views/create.njk', await createPage(user, values, fieldErrors));
       }
+      const name = childName({ givenNames: (input.givenNames ?? '').trim() || null, familyName: (input.familyName ?? '').trim() });
+      return reply.code(201).renderPage('child-pages/views/created.njk', { childId, name });
     },
   );
 

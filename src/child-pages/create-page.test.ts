@@ -172,10 +172,20 @@ describe('search before create', () => {
     assert.equal(noDate.statusCode, 400);
     assert.match(noDate.body, /href="#expectedDate-day">Enter the expected date of delivery/);
     const created = await session.post('/children', aCompletedForm({
-      givenNames: '', familyName: 'Ravensworth', unborn: 'yes', 'dob-day': '', 'dob-month': '', 'dob-year': '', 'edd-day': '14', 'edd-month': '3', 'edd-year': '2027',
+      givenNames: '', familyName: 'Ravensworth', councilChildId: '', unborn: 'yes', 'dob-day': '', 'dob-month': '', 'dob-year': '', 'edd-day': '14', 'edd-month': '3', 'edd-year': '2027',
       sex: 'unknown', recordTrigger: 'unborn_child_protection_plan', noKnownAddress: 'yes', addressLine1: '', addressTown: '', addressPostcode: '',
     }));
     assert.equal(created.statusCode, 201);
     assert.match(created.body, /Unborn child Ravensworth/);
+  });
+
+  test('an identifier that belongs to another child is shown on its field', async () => {
+    await aChild(t, viewer, aChildRecordInput(councilCode, { givenNames: 'Seth', familyName: 'Underhill', dateOfBirth: '2011-05-05', councilChildId: 'LA-9001' }));
+    await session.get('/children/search');
+    const before = await t.services.children.count();
+    const response = await session.post('/children', aCompletedForm({ givenNames: 'Mabel', familyName: 'Tennyson-Hale', councilChildId: 'LA-9001' }));
+    assert.equal(response.statusCode, 400);
+    assert.match(unescape(response.body), /href="#councilChildId">This council child ID already belongs to another child known to services/);
+    assert.equal(await t.services.children.count(), before);
   });
 });

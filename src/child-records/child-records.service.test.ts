@@ -32,7 +32,7 @@ before(async () => {
   const school = await anOrganisation(t, 'school');
   const lead = await anAccount(t, 'vetted', { organisationId: school });
   schoolLead = { kind: 'user', userId: lead.id, organisationId: school, role: 'practitioner' };
-  feed = { kind: 'api-client', clientId: 'school-mis', organisationId: school };
+  feed = { kind: 'api-client', clientId: 'school-mis', organisationId: school, sourceSystems: ['school-mis', 'system-a', 'system-b', 'gp-system'] };
 });
 
 after(() => t.close());

@@ -5,7 +5,7 @@ import type { Clock } from '../platform/time/clock.js';
 import { addYears, isCalendarDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
-import { decideChildAccess } from '../access/child-access.js';
+import { decideChildAccess, maySendAs } from '../access/child-access.js';
 import { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity, LinkedIdentifier } from '../children/child-identity.js';
 import { validateChildRecord, type ChildRecordInput, type ValidChildRecord } from '../children/child-record-input.js';
@@ -158,6 +158,7 @@ export class ChildRecordsService {
       Object.assign(fields, error.fields);
     }
     if (Object.keys(fields).length > 0 || !record) throw new ValidationError('Check the child record', fields);
+    if (!maySendAs(viewer, system)) throw new ForbiddenError(`This client is not registered to send records as ${system}. Ask a Signpost administrator to add the source system to the client.`);
     const councilId = await this.#councilId(record.responsibleCouncilCode);
     const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: system, value: sourceId, validFrom: record.triggerDate, validTo: null };
     const lookup = this.#lookup(sourceIdentifier);
@@ -225,7 +226,7 @@ export class ChildRecordsService {
       if (!decision.allow) return null;
       const child = await this.#children.read(childId, tx);
       if (!child) return null;
-      if (decision.shieldSummaryOnly) return { kind: 'shielded', summary: await this.#summary(child) };
+      if (decision.shieldSummaryOnly) return { kind: 'shielded', summary: await this.#summary(tx, child) };
       return { kind: 'full', record: await this.#record(tx, child) };
     });
     if (!look) throw new NotFoundError('No child with this reference');
@@ -293,8 +294,8 @@ export class ChildRecordsService {
     return child;
   }
 
-  async #summary(child: Child): Promise<ShieldSummary> {
-    const council = await this.#signposts.responsibleCouncilOf(child.id);
+  async #summary(db: DbOrTx, child: Child): Promise<ShieldSummary> {
+    const council = await this.#signposts.responsibleCouncilOf(child.id, db);
     if (!council) throw new NotFoundError('No child with this reference');
     return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
   }
@@ -302,7 +303,7 @@ export class ChildRecordsService {
   async #record(db: DbOrTx, child: Child): Promise<ChildRecordView> {
     const today = this.#today();
     const [signpost, identifierRows, periodEnds, shieldRow] = await Promise.all([
-      this.#signposts.signpostFor(child.id, today),
+      this.#signposts.signpostFor(child.id, today, db),
       listIdentifiers(db, child.id),
       listPeriodEnds(db, child.id),
       findShield(db, child.id),

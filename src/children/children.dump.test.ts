@@ -12,12 +12,17 @@ import { seedChildren } from '../demo/children-seed.js';
 import { DEMO_COUNCILS } from '../demo/demo-directory.js';
 import { ChildrenService } from './children.service.js';
 import { completeNhsNumber, formatNhsNumber } from './nhs-number.js';
+import { upnCheckLetter } from './upn.js';
+import { BlindIndexer } from './blind-index.js';
+import { insertDemoChildRecords, type DemoIdentifierRow, type DemoShieldRow } from '../demo/demo-records.repository.js';
 
 // Names no generator would produce, so any hit is a leak.
 const CANARY_NHS = completeNhsNumber('999314159') ?? completeNhsNumber('999314158')!;
 const CANARIES = [
-  { givenNames: 'Zanthippe Orlaith', familyName: 'Quorvannah', former: 'Marrowgate', dateOfBirth: '2012-04-29', postcode: 'LS6 9QX', nhsNumber: CANARY_NHS },
-  { givenNames: 'Thaddeus', familyName: 'Blythewick-Osei', former: 'Pennywhistle', dateOfBirth: '2019-11-03', postcode: 'BS7 4ZN', nhsNumber: null },
+  { givenNames: 'Zanthippe Orlaith', familyName: 'Quorvannah', former: 'Marrowgate', dateOfBirth: '2012-04-29', postcode: 'LS6 9QX', nhsNumber: CANARY_NHS,
+    carer: 'Wilhelmina Quorvannah', earlierPostcode: 'LS17 8QQ', upn: `${upnCheckLetter('383201019777')}383201019777`, councilChildId: 'CANARY-77301', shieldReason: 'Zephyrine refuge at Gullhaven' },
+  { givenNames: 'Thaddeus', familyName: 'Blythewick-Osei', former: 'Pennywhistle', dateOfBirth: '2019-11-03', postcode: 'BS7 4ZN', nhsNumber: null,
+    carer: 'Ottoline Blythewick', earlierPostcode: 'BS16 3XW', upn: `${upnCheckLetter('801401020778')}801401020778`, councilChildId: 'CANARY-77302', shieldReason: 'Corvinus witness arrangement' },
 ];
 
 let database: TestDatabase;
@@ -35,8 +40,22 @@ before(async () => {
     identity: {
       givenNames: c.givenNames, familyName: c.familyName, formerFamilyNames: [c.former], dateOfBirth: c.dateOfBirth,
       address: { kind: 'known', lines: ['7 Canary Wharf Close'], town: 'Leeds', postcode: c.postcode }, nhsNumber: c.nhsNumber,
+      parentsCarers: [{ name: c.carer, relationship: 'mother', hasParentalResponsibility: true, phone: null, email: `${c.carer.replace(' ', '.').toLowerCase()}@mail.demo.test` }],
+      previousAddresses: [{ address: { kind: 'known', lines: ['3 Canary Mews'], town: 'Leeds', postcode: c.earlierPostcode }, from: null, to: '2025-01-31' }],
     },
   })));
+  // Identifiers and the shield reason, sealed the way the demo seed and ChildRecordsService seal them.
+  const service = new ChildrenService({ db: database.db, keys });
+  const indexer = new BlindIndexer(keys);
+  const records: { identifiers: DemoIdentifierRow[]; shields: DemoShieldRow[] } = { identifiers: [], shields: [] };
+  for (const [i, c] of CANARIES.entries()) {
+    const childId = canaryIds[i]!;
+    for (const [kind, issuer, value] of [['upn', '', c.upn], ['council_child_id', 'LEE', c.councilChildId]] as const) {
+      records.identifiers.push({ childId, kind, issuer, lookup: indexer.identifierLookup(kind, issuer, value), value: (await service.sealValue(database.db, childId, 'identifier', value))!, validFrom: null, validTo: null });
+    }
+    records.shields.push({ childId, councilId: council.id, reason: (await service.sealValue(database.db, childId, 'shield_reason', c.shieldReason))!, decidedBy: 'Head of Children\'s Social Care', decidedOn: '2026-09-01', reviewOn: '2027-03-01' });
+  }
+  await insertDemoChildRecords(database.db, records);
 });
 after(() => database.drop());
 
@@ -48,6 +67,7 @@ function needles(): string[] {
     const [y, m, d] = c.dateOfBirth.split('-') as [string, string, string];
     out.push(c.dateOfBirth, `${y}${m}${d}`, `${d}/${m}/${y}`, c.postcode, c.postcode.replace(' ', ''));
     if (c.nhsNumber) out.push(c.nhsNumber, formatNhsNumber(c.nhsNumber));
+    out.push(...c.carer.split(' '), c.earlierPostcode, c.earlierPostcode.replace(' ', ''), 'Canary Mews', c.upn, c.upn.slice(1), c.councilChildId, ...c.shieldReason.split(' ').filter((w) => /^[A-Z]/.test(w)));
   }
   return out.map((n) => n.toLowerCase());
 }
@@ -67,7 +87,7 @@ function pgDump(serverMajor: number): string | null {
   return null;
 }
 
-test('a dump of the database reveals no canary child’s name, date of birth, NHS number or postcode', async () => {
+test('a dump of the database reveals no canary child’s name, date of birth, NHS number, postcode, carer, earlier address, identifier or shield reason', async () => {
   const { rows } = await sql<{ server_version_num: string }>`SHOW server_version_num`.execute(database.db);
   const serverMajor = Math.floor(Number(rows[0]!.server_version_num) / 10_000);
   let dump = pgDump(serverMajor);
@@ -89,5 +109,11 @@ test('a dump of the database reveals no canary child’s name, date of birth, NH
 
 test('the canaries are really in the database: with the key, the service reads them', async () => {
   const service = new ChildrenService({ db: database.db, keys });
-  for (const [i, id] of canaryIds.entries()) assert.equal((await service.readIdentity(id))?.familyName, CANARIES[i]!.familyName);
+  for (const [i, id] of canaryIds.entries()) {
+    const identity = await service.readIdentity(id);
+    assert.equal(identity?.familyName, CANARIES[i]!.familyName);
+    assert.equal(identity.parentsCarers?.[0]?.name, CANARIES[i]!.carer);
+    const shield = await database.db.selectFrom('child_shields').select('reason').where('child_id', '=', id).executeTakeFirstOrThrow();
+    assert.deepEqual(await service.openValues(database.db, id, 'shield_reason', [shield.reason]), [CANARIES[i]!.shieldReason]);
+  }
 });

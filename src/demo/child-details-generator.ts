@@ -356,9 +356,12 @@ export class ChildDetails {
 
 /** The identity a near-duplicate carries from the original: another agency knows one carer at most and no earlier addresses. */
 export function agencyView(identity: ChildIdentity): ChildIdentity {
-  const { parentsCarers, previousAddresses: _earlier, ...rest } = identity;
-  const first = parentsCarers?.[0];
-  return { ...rest, formerFamilyNames: [], ...(first && { parentsCarers: [first] }) };
+  const view: ChildIdentity = { ...identity, formerFamilyNames: [] };
+  delete view.previousAddresses;
+  delete view.parentsCarers;
+  const first = identity.parentsCarers?.[0];
+  if (first) view.parentsCarers = [first];
+  return view;
 }
 
 function pad(n: number, width: number): string {

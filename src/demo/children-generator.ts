@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Faker, base, en, en_GB } from '@faker-js/faker';
-import type { ChildAddress, ChildIdentity, LinkedIdentifier, RecordTrigger, Sex } from '../children/child-identity.js';
+import type { ChildAddress, ChildIdentity, LinkedIdentifier, PreviousAddress, RecordTrigger, Sex } from '../children/child-identity.js';
 import { completeNhsNumber, TEST_RANGE_FIRST } from '../children/nhs-number.js';
 import { addDays, addYears, toUtcDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import { BOYS_NAMES, FAMILY_NAMES, GIRLS_NAMES, NICKNAMES, POSTCODE_DISTRICTS as DISTRICTS, POSTCODE_UNIT_LETTERS as UNIT_LETTERS, range, STREET_KINDS, STREET_STEMS } from './children-names.js';
-import { DEMO_COUNCILS, type DemoCouncil } from './demo-directory.js';
+import { DEMO_COUNCILS, WALKTHROUGH_NHS_PREFIX_FROM, type DemoCouncil } from './demo-directory.js';
 import { agencyView, ChildDetails, type DemoShield } from './child-details-generator.js';
 
 /** How a near-duplicate record differs from the child it duplicates. */
@@ -213,11 +213,12 @@ class World {
     child.councilCode = previous.councilCode;
     child.identity.familyName = previous.identity.familyName;
     child.identity.address = previous.identity.address;
-    // Same household: the same parents or carers and the same earlier homes (a care leaver's
-    // younger sibling still has parents of its own).
-    if (previous.identity.parentsCarers) {
+    // Same household: the same parents or carers and the earlier homes since this child was born
+    // (a care leaver's younger sibling has parents of its own, a child in care its foster carer).
+    if (previous.identity.parentsCarers && livesWith(child) === livesWith(previous)) {
       child.identity.parentsCarers = previous.identity.parentsCarers;
-      if (previous.identity.previousAddresses) child.identity.previousAddresses = previous.identity.previousAddresses;
+      const earlier = sinceBirth(previous.identity.previousAddresses ?? [], child.identity.dateOfBirth);
+      if (earlier.length > 0) child.identity.previousAddresses = earlier;
     } else {
       this.#details.addFamily(child, this.#details.dice(child.id));
     }
@@ -448,6 +449,7 @@ class World {
     while (this.#nhsCounter < PREFIXES) {
       const k = this.#nhsCounter++;
       const prefix = TEST_RANGE_FIRST + ((k * PREFIX_STRIDE + this.#prefixOffset) % PREFIXES);
+      if (prefix >= WALKTHROUGH_NHS_PREFIX_FROM) continue;
       const full = completeNhsNumber(String(prefix));
       if (full !== null) return full;
     }
@@ -499,6 +501,18 @@ class World {
     }
     return choices[choices.length - 1]![0];
   }
+}
+
+/** Who a child lives with, for siblings: only two children alike share their carers. */
+function livesWith(child: GeneratedChild): 'family' | 'foster carer' | 'self' {
+  return child.recordTrigger === 'care_leaver' ? 'self' : child.recordTrigger === 'looked_after' ? 'foster carer' : 'family';
+}
+
+/** A household's earlier addresses as a child born on `dateOfBirth` knew them. */
+function sinceBirth(addresses: readonly PreviousAddress[], dateOfBirth: CalendarDate): PreviousAddress[] {
+  return addresses
+    .filter((a) => a.to !== null && a.to > dateOfBirth)
+    .map((a) => (a.from !== null && a.from < dateOfBirth ? { ...a, from: null } : a));
 }
 
 /** The id of the child at `seq` in the stream for `seed`: a UUID (version 4 layout) from SHA-256. */

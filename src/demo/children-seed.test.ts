@@ -49,7 +49,7 @@ test('seeding writes the generated children, sealed, with progress after every b
     assert.ok(stored, g.id);
     assert.deepEqual(stored.identity, g.identity);
     assert.equal(stored.responsibleCouncilId, seeded.councilIds.get(g.councilCode));
-    assert.equal(stored.shielded, g.shielded);
+    assert.equal(stored.shielded, g.shield !== undefined, 'shielded, or a near-duplicate the shield followed');
     assert.equal(stored.recordTrigger, g.recordTrigger);
   }
 });
@@ -66,9 +66,15 @@ test('an interrupted seed carries on where it stopped, giving the same children 
   assert.deepEqual(result, { created: 400, resumedFrom: 300 });
   const service = new ChildrenService({ db: database.db, keys });
   assert.equal(await service.count(), 700);
-  for (const g of [...generateChildren({ seed: 5, count: 700, today: '2026-11-22' })].filter((_, i) => i % 50 === 0)) {
+  const generated = [...generateChildren({ seed: 5, count: 700, today: '2026-11-22' })];
+  for (const g of generated.filter((_, i) => i % 50 === 0)) {
     assert.deepEqual(await service.readIdentity(g.id), g.identity);
   }
+  // Identifiers and shields were written with their children, once each.
+  const identifiers = await database.db.selectFrom('child_identifiers').select(['child_id', 'kind', 'issuer']).execute();
+  assert.equal(identifiers.length, generated.reduce((n, g) => n + g.identifiers.length, 0));
+  const shields = await database.db.selectFrom('child_shields').select('child_id').execute();
+  assert.deepEqual(shields.map((s) => s.child_id).sort(), generated.filter((g) => g.shield).map((g) => g.id).sort());
 });
 
 test('seeding children before the councils exist fails with a clear message', async () => {

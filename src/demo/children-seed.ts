@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
-import type { Db } from '../platform/db/database.js';
+import { inTransaction, type Db } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { Clock } from '../platform/time/clock.js';
 import { ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
@@ -9,6 +9,9 @@ import type { PreparedChild } from '../children/child-sealer.js';
 import { findOrganisationByCode } from '../organisations/organisations.repository.js';
 import { demoChildId, generateChildBatches, type GeneratedChild } from './children-generator.js';
 import { DEMO_COUNCILS, type DemoCouncil } from './demo-directory.js';
+import { countChildrenAmong, insertDemoChildRecords, type DemoIdentifierRow, type DemoShieldRow } from './demo-records.repository.js';
+import { sealChildRecords } from './demo-sealing.js';
+import { DEMO_SCENARIO_CHILD_IDS } from './scenarios.js';
 
 export interface ChildrenSeedOptions {
   count: number;
@@ -33,8 +36,10 @@ const SEAL_SLICE = 250;
 
 /**
  * Seeds `count` synthetic children for the demo councils (which must exist: run the directory
- * seed first). Each batch is generated, sealed and written in one transaction, and the next batch
- * is sealed while the previous one is being written, so both cores stay busy.
+ * seed first), with their parents and carers, earlier addresses, linked identifiers (UPN, council
+ * child id, the feeding system's id on a near-duplicate) and shields, every value sealed under the
+ * child's own data key. Each batch is generated, sealed and written in one transaction, and the
+ * next batch is sealed while the previous one is being written, so both cores stay busy.
  *
  * Re-running is safe: if the store already holds children from another seed, or already holds
  * `count` or more, nothing happens. If it holds fewer children from this seed (an interrupted
@@ -42,7 +47,8 @@ const SEAL_SLICE = 250;
  */
 export async function seedChildren(deps: { db: Db; keys: Keyring; clock: Clock }, options: ChildrenSeedOptions): Promise<ChildrenSeedResult> {
   const children = new ChildrenService({ db: deps.db, keys: deps.keys });
-  const existing = await children.count();
+  // The walkthrough's children are not part of the stream: they must not shift where it resumes.
+  const existing = (await children.count()) - (await countChildrenAmong(deps.db, DEMO_SCENARIO_CHILD_IDS));
   if (existing > 0 && (existing >= options.count || !(await children.exists(demoChildId(options.seed, 0))))) {
     return { created: 0, resumedFrom: existing };
   }
@@ -61,7 +67,8 @@ export async function seedChildren(deps: { db: Db; keys: Keyring; clock: Clock }
     triggerDate: g.triggerDate,
     sex: g.sex,
     unborn: g.unborn,
-    shielded: g.shielded,
+    // A shield follows the child: a near-duplicate of a shielded child is shielded too.
+    shielded: g.shield !== undefined,
     identity: g.identity,
   });
 
@@ -77,12 +84,23 @@ export async function seedChildren(deps: { db: Db; keys: Keyring; clock: Clock }
     // only reaches the socket once the pool and driver get a turn, and it must be on its way
     // before this thread spends a few hundred milliseconds sealing.
     const prepared: PreparedChild[] = [];
+    const records: { identifiers: DemoIdentifierRow[]; shields: DemoShieldRow[] } = { identifiers: [], shields: [] };
     for (let i = 0; i < fresh.length; i += SEAL_SLICE) {
       await setImmediate();
-      prepared.push(...children.sealer.prepare(fresh.slice(i, i + SEAL_SLICE).map(toChild)));
+      const slice = fresh.slice(i, i + SEAL_SLICE);
+      const sealed = children.sealer.prepare(slice.map(toChild));
+      slice.forEach((g, j) => {
+        const shield = g.shield ? { ...g.shield, councilId: councilIds.get(g.shield.councilCode)! } : null;
+        sealChildRecords(children.sealer, sealed[j]!, g.identifiers, shield, records);
+      });
+      prepared.push(...sealed);
     }
     await writing;
-    writing = children.storePrepared(prepared).then(() => {
+    // Children, identifiers and shields commit together, so a resumed run finds whole children.
+    writing = inTransaction(deps.db, async (tx) => {
+      await children.storePrepared(prepared, tx);
+      await insertDemoChildRecords(tx, records);
+    }).then(() => {
       done += prepared.length;
       options.onProgress?.(existing + done, options.count);
     });

@@ -51,6 +51,12 @@ export function demoEstablishmentNumber(council: Pick<DemoCouncil, 'laNumber'>, 
   return String(base + ((Number(council.laNumber) * 7 + schoolNumber * 131) % 900) + 10);
 }
 
+/**
+ * NHS numbers from 999 999 990 0 upwards (the top of the test range) are kept for the walkthrough's
+ * children: the generator never hands them out, so an NHS number search finds only the one child.
+ */
+export const WALKTHROUGH_NHS_PREFIX_FROM = 999_999_990;
+
 export interface DemoAgency {
   code: string;
   kind: 'police' | 'nhs_trust' | 'voluntary' | 'national';

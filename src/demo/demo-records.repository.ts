@@ -56,7 +56,7 @@ export async function insertDemoChildRecords(db: DbOrTx, rows: { identifiers: re
 export async function countChildrenAmong(db: DbOrTx, childIds: readonly string[]): Promise<number> {
   if (childIds.length === 0) return 0;
   const row = await db.selectFrom('children').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'in', childIds).executeTakeFirstOrThrow();
-  return Number(row.n);
+  return row.n;
 }
 
 /**

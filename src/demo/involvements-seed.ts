@@ -9,13 +9,15 @@ import type { EndReason, FlagKind, InvolvementRole, SensitiveBasis, SensitiveSer
 import {
   countChildrenWithoutAreaHistory,
   insertBulk,
-  listChildrenWithoutAreaHistory,
   listDirectoryOrganisations,
   listDirectoryPractitioners,
   type BulkArea,
   type BulkFlag,
   type BulkInvolvement,
 } from '../involvements/involvements-bulk.repository.js';
+import { DEMO_SOURCE_SYSTEMS } from './child-details-generator.js';
+import { demoSchoolCode, demoSchoolNumber } from './demo-directory.js';
+import { listDemoChildrenToPlan } from './demo-records.repository.js';
 
 export interface InvolvementsSeedOptions {
   seed: number;
@@ -59,8 +61,9 @@ const DEFAULT_BATCH = 2_000;
  * about 8% moved between councils (the old council's work ended by transfer, or still open there);
  * about 1% with a sensitive-service involvement, some with a recorded basis.
  *
- * Reads only the clear facts of each child (council, trigger, trigger date), never the sealed
- * identity. Deterministic: each child's rows depend only on the seed, the child's facts, `today`
+ * Reads only the clear facts of each child (council, trigger, trigger date, which kinds of
+ * identifier it has), never the sealed identity: a child with a UPN is of school age and attends
+ * the school that allocated it; one without is under five. Deterministic: each child's rows depend only on the seed, the child's facts, `today`
  * and the directory. Idempotent and resumable: children that already have area history are
  * skipped, so a second run adds nothing and an interrupted one carries on.
  */
@@ -74,7 +77,7 @@ export async function seedInvolvements(deps: { db: Db; clock: Clock }, options: 
   const today = dayNumber(options.today ?? ukDate(deps.clock.now()));
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
 
-  let page = await listChildrenWithoutAreaHistory(db, null, batchSize);
+  let page = await listDemoChildrenToPlan(db, null, batchSize);
   let writing: Promise<void> = Promise.resolve();
   while (page.length > 0) {
     const rows: { involvements: BulkInvolvement[]; flags: BulkFlag[]; areas: BulkArea[] } = { involvements: [], flags: [], areas: [] };
@@ -84,7 +87,7 @@ export async function seedInvolvements(deps: { db: Db; clock: Clock }, options: 
     await writing;
     // The next page is read while this one is written (keyset paging on id is unaffected by the
     // write), and the batch after is planned while that write is still in flight.
-    const next = listChildrenWithoutAreaHistory(db, page[page.length - 1]!.id, batchSize);
+    const next = listDemoChildrenToPlan(db, page[page.length - 1]!.id, batchSize);
     const children = page.length;
     writing = insertBulk(db, rows).then(() => {
       result.children += children;
@@ -184,7 +187,17 @@ interface SeedChild {
   record_trigger: RecordTrigger;
   trigger_date: CalendarDate;
   unborn: boolean;
+  /** The child has a UPN: of school age. */
+  has_upn: boolean;
+  /** The child has any identifier (a generated child always does: without a UPN it is under five). */
+  has_identifiers: boolean;
+  /** The system that fed a near-duplicate, if it is one. */
+  source_system: string | null;
 }
+
+/** Feeding systems whose records are of school-age children, and of the under-fives. */
+const SCHOOL_SOURCES: ReadonlySet<string> = new Set([DEMO_SOURCE_SYSTEMS.schoolMis.system, DEMO_SOURCE_SYSTEMS.schoolNursing.system]);
+const UNDER_FIVE_SOURCES: ReadonlySet<string> = new Set([DEMO_SOURCE_SYSTEMS.healthVisiting.system]);
 
 type AgeBand = 'unborn' | 'under_five' | 'school_age' | 'young_adult';
 
@@ -258,6 +271,10 @@ class ChildPlan {
     if (this.child.record_trigger === 'care_leaver') return 'young_adult';
     // Operation Encompass notifications go to schools.
     if (this.child.record_trigger === 'operation_encompass') return 'school_age';
+    // The identifiers say it without opening the identity; a child from elsewhere gets a plausible band.
+    const source = this.child.source_system;
+    if (this.child.has_upn || (source !== null && SCHOOL_SOURCES.has(source))) return 'school_age';
+    if ((source !== null && UNDER_FIVE_SOURCES.has(source)) || (this.child.has_identifiers && source === null)) return 'under_five';
     return this.#chance(INVOLVEMENT_RATES.underFive) ? 'under_five' : 'school_age';
   }
 
@@ -287,7 +304,7 @@ class ChildPlan {
         if (practice) this.#involve(practice, 'gp', 'gp', 'General practice', Math.max(from, this.#trigger - 4000), ended);
       }
       if (band === 'school_age' && this.#chance(0.96)) {
-        const school = this.#maybePick(this.dir.inArea(spell.council, 'school'));
+        const school = spell.council === this.#council ? this.#ownSchool() : this.#maybePick(this.dir.inArea(spell.council, 'school'));
         if (school) this.#involve(school, 'designated_safeguarding_lead', 'designated_safeguarding_lead', 'School safeguarding', from, ended);
       }
       if (band === 'under_five' && this.#chance(0.9)) {
@@ -428,6 +445,14 @@ class ChildPlan {
       toDate: to === null ? null : fromDayNumber(Math.max(fromDate, to)),
       reason,
     });
+  }
+
+  /** The school in the child's council area that allocated its UPN (see demoSchoolNumber). */
+  #ownSchool(): Org | undefined {
+    const schools = this.dir.inArea(this.#council, 'school');
+    const code = this.dir.org(this.#council)?.code;
+    const wanted = code === undefined ? undefined : demoSchoolCode(code, demoSchoolNumber(this.child.id));
+    return schools.find((s) => s.code === wanted) ?? this.#maybePick(schools);
   }
 
   #agency(councilId: string, kind: 'nhs_trust' | 'police'): Org | undefined {

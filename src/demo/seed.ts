@@ -8,9 +8,12 @@ import type { UsersService } from '../accounts/users.service.js';
 import { countOrganisations, insertOrganisation } from '../organisations/organisations.repository.js';
 import { insertPractitioners, type NewPractitioner } from '../organisations/practitioners.repository.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from './demo-accounts.js';
-import { DEMO_AGENCIES, DEMO_COUNCILS, PRACTITIONER_ROLES } from './demo-directory.js';
+import { DEMO_AGENCIES, DEMO_COUNCILS, GP_PRACTICES_PER_COUNCIL, PRACTITIONER_ROLES, SCHOOLS_PER_COUNCIL } from './demo-directory.js';
 import { seedChildren } from './children-seed.js';
 import { seedInvolvements } from './involvements-seed.js';
+import { FOLLOWED_SHIELD } from './child-details-generator.js';
+import { addFirstSealHolders, findUsersByEmail } from './demo-records.repository.js';
+import { seedScenarios } from './scenarios.js';
 
 export interface SeedOptions {
   seed: number;
@@ -29,20 +32,26 @@ export interface SeedResult {
   children: number;
   /** Children given involvements, flags and area history by this run. */
   childrenWithInvolvements: number;
+  /** Seal-holders named for generated shielded children by this run. */
+  sealHolders: number;
+  /** Walkthrough children (`signpost demo scenarios`) written by this run. */
+  scenarioChildren: number;
 }
 
 /** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
 export const DEMO_CHILDREN = 5_000;
 
-const GP_PRACTICES_PER_COUNCIL = 4;
-const SCHOOLS_PER_COUNCIL = 8;
+/** Seal-holders a demo social worker is named for, among their council's shielded children. */
+const SEALS_PER_DEMO_SOCIAL_WORKER = 3;
 
 /**
  * Seeds the synthetic demo world, deterministically from `seed`: councils with office-hours and
  * emergency-duty numbers, police forces, NHS trusts, GP practices, schools, voluntary services,
- * their practitioners, the demo accounts, then the synthetic children and who is involved with
- * them (involvements, status flags, area history). The directory is created
- * only when there is none; the children seed is itself idempotent and resumes an interrupted run.
+ * their practitioners, the demo accounts, then the synthetic children (with parents and carers,
+ * earlier addresses, identifiers and shields) and who is involved with them (involvements, status
+ * flags, area history), seal-holders among the demo social workers, and the walkthrough's named
+ * children (src/demo/scenarios.ts). The directory is created only when there is none; every later
+ * step is idempotent and the children seed resumes an interrupted run.
  */
 export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersService; keys: Keyring }, options: SeedOptions): Promise<SeedResult> {
   const directory = (await countOrganisations(deps.db)) > 0 ? null : await seedDirectory(deps, options);
@@ -55,6 +64,8 @@ export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersSe
     { db: deps.db, clock: deps.clock },
     { seed: options.seed, onProgress: (done, total) => options.onProgress?.('involvements', done, total) },
   );
+  const sealHolders = await seedSealHolders(deps.db);
+  const scenarioChildren = await seedScenarios({ db: deps.db, keys: deps.keys, clock: deps.clock });
   return {
     seeded: directory !== null,
     organisations: directory?.organisations ?? 0,
@@ -62,7 +73,23 @@ export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersSe
     accounts: directory?.accounts ?? 0,
     children: children.created,
     childrenWithInvolvements: involvements.children,
+    sealHolders,
+    scenarioChildren,
   };
+}
+
+/**
+ * Each enrolled demo social worker is a named seal-holder for a few of the children their council
+ * shielded, so the shield can be seen from both sides. A no-op once they hold any.
+ */
+async function seedSealHolders(db: Db): Promise<number> {
+  const councils = new Set(DEMO_COUNCILS.map((c) => c.code));
+  const accounts = DEMO_ACCOUNTS.filter((a) => a.role === 'social_worker' && a.preEnrolled && councils.has(a.organisationCode));
+  let named = 0;
+  for (const user of await findUsersByEmail(db, accounts.map((a) => a.email))) {
+    named += await addFirstSealHolders(db, { userId: user.id, councilId: user.organisation_id, limit: SEALS_PER_DEMO_SOCIAL_WORKER, followedDecidedBy: FOLLOWED_SHIELD.decidedBy });
+  }
+  return named;
 }
 
 async function seedDirectory(
@@ -143,6 +170,15 @@ async function seedDirectory(
     const roles = PRACTITIONER_ROLES[agency.kind];
     addStaff(id, roles, 12, agency.email.split('@')[1]!, agency.phone);
     options.onProgress?.('directory', ++done, total);
+  }
+  // A demo account is also the directory's practitioner in its role, so its name is on the
+  // involvements that practitioner holds (the school's safeguarding lead is Grace Whitfield).
+  for (const account of DEMO_ACCOUNTS) {
+    if (!account.practitioner) continue;
+    const { role, team } = account.practitioner;
+    const organisationId = ids.get(account.organisationCode);
+    const person = practitioners.find((p) => p.organisationId === organisationId && p.role === role && (team === undefined || p.team === team));
+    if (person) Object.assign(person, { name: account.displayName, email: account.email });
   }
   await insertPractitioners(db, practitioners);
 

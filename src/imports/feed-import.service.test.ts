@@ -1,8 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anOrganisation } from '../../test/factories/accounts.js';
+import { insertOrganisation } from '../organisations/organisations.repository.js';
 import { aTestNhsNumber, aTestUpn, councilCodeOf } from '../../test/factories/children.js';
 import type { Viewer } from '../access/viewer.js';
 import { ValidationError } from '../platform/http/errors.js';
@@ -22,7 +24,7 @@ before(async () => {
   councilCode = await councilCodeOf(t, councilId);
   const schoolId = await anOrganisation(t, 'school');
   schoolCode = (await t.services.organisations.list({ kind: 'school', limit: 500, offset: 0 })).find((o) => o.id === schoolId)!.code;
-  feed = { kind: 'api-client', clientId: 'cli-import', organisationId: councilId };
+  feed = { kind: 'api-client', clientId: 'cli-import', organisationId: councilId, sourceSystems: ['liquidlogic-lcs', 'readme-example', 'lcs', ' '] };
 });
 after(() => t.close());
 
@@ -114,6 +116,18 @@ describe('importing a feed of children', () => {
     assert.deepEqual(rejections.map((r) => [r.line, r.field]), [[3, '']]);
     assert.match(rejections[0]!.reason, /values but the header row has/);
   });
+});
+
+test('the example in the README imports as the README says', async () => {
+  if (!(await t.services.organisations.list({ kind: 'council', limit: 500, offset: 0 })).some((o) => o.code === 'LEE')) {
+    await insertOrganisation(t.database.db, { code: 'LEE', kind: 'council', name: 'Leeds City Council' });
+  }
+  const readme = await readFile(new URL('./README.md', import.meta.url), 'utf8');
+  const example = /```csv\n([\s\S]*?)```/.exec(readme)![1]!;
+  const result = await t.services.imports.importFile(feed, file('readme.csv', example), 'readme-example');
+  assert.deepEqual([result.run.created, result.run.rejected], [1, 1]);
+  assert.deepEqual((await rejectionsOf(result.run.id)).map((r) => [r.line, r.field]).sort(), [[3, 'address_line_1'], [3, 'date_of_birth'], [3, 'given_names'], [3, 'postcode'], [3, 'town']]);
+  assert.equal(await t.database.db.selectFrom('involvements').select('role').where('source_id', '=', 'LCS-1001/LEE/allocated_social_worker/2026-09-01').executeTakeFirst().then((r) => r?.role), 'allocated_social_worker');
 });
 
 describe('importing the same file again', () => {

@@ -49,7 +49,7 @@ export function registerImportCommand(program: Command, withContext: WithContext
         const file = await feedFileFromPath(filePath);
         const { result, rejections } = await withContext(async ({ imports, organisations }) => {
           const organisation = await organisations.requireByCode(options.organisation);
-          const viewer: Viewer = { kind: 'api-client', clientId: 'cli-import', organisationId: organisation.id };
+          const viewer: Viewer = { kind: 'api-client', clientId: 'cli-import', organisationId: organisation.id, sourceSystems: [options.source] };
           const feed = await imports.inspect(file, options.source);
           const result = await imports.import(viewer, feed, options.source, {
             signal: controller.signal,

@@ -1,4 +1,4 @@
-import type { Db } from '../platform/db/database.js';
+import type { Db, DbOrTx } from '../platform/db/database.js';
 import { isCalendarDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import { ValidationError } from '../platform/http/errors.js';
 import { isUuid } from './field-errors.js';
@@ -20,17 +20,19 @@ export class SignpostService {
   constructor(private readonly deps: { db: Db }) {}
 
   /** How to reach the council responsible for a child (all a shielded record shows); null when none. */
-  async responsibleCouncilOf(childId: string): Promise<CouncilContact | null> {
+  async responsibleCouncilOf(childId: string, db: DbOrTx = this.deps.db): Promise<CouncilContact | null> {
     if (!isUuid(childId)) return null;
-    const row = await findResponsibleCouncil(this.deps.db, childId);
+    const row = await findResponsibleCouncil(db, childId);
     return row ? contact(row) : null;
   }
 
-  /** The child's signpost as on `today`; null when there is no such child. */
-  async signpostFor(childId: string, today: CalendarDate): Promise<Signpost | null> {
+  /**
+   * The child's signpost as on `today`; null when there is no such child. Pass the caller's
+   * transaction to read inside it: a look-up must not hold one connection while taking four more.
+   */
+  async signpostFor(childId: string, today: CalendarDate, db: DbOrTx = this.deps.db): Promise<Signpost | null> {
     if (!isCalendarDate(today)) throw new ValidationError('today must be a real date in the form YYYY-MM-DD', { today: 'today must be a real date in the form YYYY-MM-DD' });
     if (!isUuid(childId)) return null;
-    const { db } = this.deps;
     const [responsible, involvements, flags, areas] = await Promise.all([
       findResponsibleCouncil(db, childId),
       listVisibleInvolvements(db, childId),

@@ -13,7 +13,8 @@ import { ALERT_STATUSES, type AuditSearch } from './oversight.service.js';
 export function fieldText(query: unknown, name: string): string {
   const value = (query as Record<string, unknown> | null | undefined)?.[name];
   const first = Array.isArray(value) ? (value[0] as unknown) : value;
-  return typeof first === 'string' ? first.trim() : '';
+  // Control characters (bar tab and line breaks) are never meant, and PostgreSQL text refuses NUL.
+  return typeof first === 'string' ? first.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim() : '';
 }
 
 /** Page numbers from 1; anything else is page 1 (a link, not a form field). */
@@ -47,6 +48,8 @@ export function parseAuditSearch(query: unknown): { search: AuditSearch; values:
   };
   const fieldErrors: Record<string, string> = {};
   const search: AuditSearch = { page: pageFrom(query) };
+  const upTo = fieldText(query, 'upto');
+  if (/^[0-9]{1,15}$/.test(upTo)) search.upTo = Number(upTo);
   if (values.email) {
     if (values.email.length > 254 || !values.email.includes('@')) fieldErrors['email'] = 'Enter an email address in the correct format, like name@council.gov.uk';
     else search.email = values.email;
@@ -91,13 +94,14 @@ export function errorList(fieldErrors: Record<string, string>): { text: string; 
   return Object.entries(fieldErrors).map(([field, message]) => ({ text: message, href: `#${anchor[field] ?? field}` }));
 }
 
-/** The query string for another page of the same search, without the page number. */
-export function queryWithout(query: unknown, drop: string): string {
+/** The query string for another page of the same search: the same terms, without `page`, plus `set`. */
+export function queryForPages(query: unknown, set: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-    if (key === drop) continue;
+    if (key === 'page' || key in set) continue;
     const first = Array.isArray(value) ? (value[0] as unknown) : value;
     if (typeof first === 'string' && first !== '') params.set(key, first);
   }
+  for (const [key, value] of Object.entries(set)) params.set(key, value);
   return params.toString();
 }

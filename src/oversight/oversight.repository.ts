@@ -24,8 +24,8 @@ export async function advanceScanState(db: DbOrTx, state: { nextLeafIndex: numbe
 
 /** How many leaves the sealer has appended: the scan's horizon (leaves are contiguous from 0). */
 export async function sealedLeafCount(db: DbOrTx): Promise<number> {
-  const row = await db.selectFrom('audit_leaves').select((eb) => eb.fn.max('leaf_index').as('last')).executeTakeFirst();
-  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+  const row = await db.selectFrom('audit_leaves').select((eb) => eb.fn.max<number | null>('leaf_index').as('last')).executeTakeFirst();
+  return row?.last == null ? 0 : row.last + 1;
 }
 
 const scannedColumns = [
@@ -171,6 +171,8 @@ export async function updateAlertEntries(db: DbOrTx, id: number, update: { entry
 // ---- The workspace ----------------------------------------------------------------------------
 
 export interface AuditSearchFilter {
+  /** Entries up to this id only: pins a search's pages while new entries keep arriving. */
+  upToId: number;
   actorUserId?: string;
   childId?: string;
   organisationId?: string;
@@ -182,7 +184,16 @@ export interface AuditSearchFilter {
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Audit entries matching the filter, newest first, with the actor's name and organisation. */
+/** The newest entry's id (0 when the log is empty). */
+export async function latestAuditEntryId(db: DbOrTx): Promise<number> {
+  const row = await db.selectFrom('audit_entries').select((eb) => eb.fn.max<number | null>('id').as('last')).executeTakeFirst();
+  return row?.last ?? 0;
+}
+
+/**
+ * Audit entries matching the filter, newest first (by id: entries are numbered as written, and the
+ * primary key serves the order without sorting the whole log), with the actor's name and organisation.
+ */
 export function searchAuditEntries(db: DbOrTx, filter: AuditSearchFilter, page: { limit: number; offset: number }) {
   let query = db.selectFrom('audit_entries as a')
     .leftJoin('users as u', 'u.id', 'a.actor_user_id')
@@ -190,7 +201,8 @@ export function searchAuditEntries(db: DbOrTx, filter: AuditSearchFilter, page: 
     .select([
       'a.id', 'a.occurred_at', 'a.action', 'a.child_id', 'a.basis', 'a.reason', 'a.outcome', 'a.actor_role', 'a.actor_api_client', 'a.request_id',
       'u.display_name as actor_name', 'u.email as actor_email', 'o.name as organisation_name',
-    ]);
+    ])
+    .where('a.id', '<=', filter.upToId);
   if (filter.actorUserId) query = query.where('a.actor_user_id', '=', filter.actorUserId);
   if (filter.childId) query = query.where('a.child_id', '=', filter.childId);
   if (filter.organisationId) query = query.where('a.actor_organisation_id', '=', filter.organisationId);
@@ -198,10 +210,10 @@ export function searchAuditEntries(db: DbOrTx, filter: AuditSearchFilter, page: 
   if (filter.before) query = query.where('a.occurred_at', '<', filter.before);
   if (filter.action) query = query.where('a.action', '=', filter.action);
   if (filter.basisContains) query = query.where('a.basis', 'ilike', likePattern(filter.basisContains));
-  return query.orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc').limit(page.limit).offset(page.offset).execute();
+  return query.orderBy('a.id', 'desc').limit(page.limit).offset(page.offset).execute();
 }
 
-/** Audit entries by id, newest first, with the actor's name and organisation. */
+/** Audit entries by id, newest (highest id) first, with the actor's name and organisation. */
 export function auditEntriesByIds(db: DbOrTx, ids: readonly number[], limit: number) {
   return db.selectFrom('audit_entries as a')
     .leftJoin('users as u', 'u.id', 'a.actor_user_id')
@@ -211,7 +223,7 @@ export function auditEntriesByIds(db: DbOrTx, ids: readonly number[], limit: num
       'u.display_name as actor_name', 'u.email as actor_email', 'o.name as organisation_name',
     ])
     .where('a.id', '=', sql<number>`ANY(${[...ids]}::bigint[])`)
-    .orderBy('a.occurred_at', 'desc').orderBy('a.id', 'desc')
+    .orderBy('a.id', 'desc')
     .limit(limit)
     .execute();
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ValidationError, NotFoundError } from '../platform/http/errors.js';
 import { viewerForUser } from '../access/viewer.js';
 import { AUDIT_ACTIONS } from '../audit/audit-entry.js';
-import { errorList, pageFrom, parseAuditSearch, parseStatusFilter, queryWithout, fieldText } from './oversight.forms.js';
+import { errorList, pageFrom, parseAuditSearch, parseStatusFilter, queryForPages, fieldText } from './oversight.forms.js';
 import { ALERT_STATUSES, REVIEW_OUTCOMES, type OversightService } from './oversight.service.js';
 
 /** How the tables word an action. */
@@ -27,14 +27,14 @@ export function registerOversightRoutes(app: FastifyInstance, deps: { oversight:
     const viewer = viewerForUser(request.user!);
     await oversight.enter(viewer, 'audit search', request.id);
     const { search, values, fieldErrors } = parseAuditSearch(request.query);
-    const page = (rows: unknown, hasNext: boolean, errors: Record<string, string>) => ({
+    const page = (rows: unknown, hasNext: boolean, errors: Record<string, string>, upTo?: number) => ({
       values, actions: AUDIT_ACTIONS.map((a) => ({ value: a, text: ACTION_WORDS[a] ?? a })), rows, hasNext, page: search.page,
-      pageQuery: queryWithout(request.query, 'page'), fieldErrors: errors, errors: errorList(errors),
+      pageQuery: queryForPages(request.query, upTo === undefined ? {} : { upto: String(upTo) }), fieldErrors: errors, errors: errorList(errors),
     });
     if (Object.keys(fieldErrors).length > 0) return reply.code(400).renderPage('oversight/views/audit-search.njk', page(null, false, fieldErrors));
     try {
       const found = await oversight.searchAudit(viewer, search, request.id);
-      return await reply.renderPage('oversight/views/audit-search.njk', page(withWords(found.rows), found.hasNext, {}));
+      return await reply.renderPage('oversight/views/audit-search.njk', page(withWords(found.rows), found.hasNext, {}, found.upTo));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return reply.code(400).renderPage('oversight/views/audit-search.njk', page(null, false, { ...error.fields }));
@@ -55,14 +55,14 @@ export function registerOversightRoutes(app: FastifyInstance, deps: { oversight:
     const { alerts, hasNext } = await oversight.alertQueue(viewer, { status: filter.status, page: pageNumber }, request.id);
     return reply.renderPage('oversight/views/alerts.njk', {
       statuses, alerts: alerts.map((a) => ({ ...a, statusText: STATUS_WORDS[a.status] ?? a.status })), hasNext, page: pageNumber,
-      pageQuery: queryWithout(request.query, 'page'), fieldErrors: {}, errors: [],
+      pageQuery: queryForPages(request.query), fieldErrors: {}, errors: [],
     });
   });
 
   const alertPage = async (request: { user: Parameters<typeof viewerForUser>[0]; id: string; params: unknown; query: unknown }, form: { values: Record<string, string>; fieldErrors: Record<string, string> }) => {
     const viewer = viewerForUser(request.user);
     const rawId = fieldText(request.params, 'id');
-    await oversight.enter(viewer, `alert ${rawId.slice(0, 20)}`, request.id);
+    await oversight.enter(viewer, ALERT_ID.test(rawId) ? `alert ${rawId}` : 'alert (not a reference)', request.id);
     if (!ALERT_ID.test(rawId)) throw new NotFoundError();
     const alert = await oversight.alert(viewer, Number(rawId), request.id);
     return {
@@ -82,7 +82,7 @@ export function registerOversightRoutes(app: FastifyInstance, deps: { oversight:
   app.post('/oversight/alerts/:id', { config: { access: 'user' }, schema: { hide: true } }, async (request, reply) => {
     const viewer = viewerForUser(request.user!);
     const rawId = fieldText(request.params, 'id');
-    await oversight.enter(viewer, `review of alert ${rawId.slice(0, 20)}`, request.id);
+    await oversight.enter(viewer, ALERT_ID.test(rawId) ? `review of alert ${rawId}` : 'review of alert (not a reference)', request.id);
     if (!ALERT_ID.test(rawId)) throw new NotFoundError();
     const values = { outcome: fieldText(request.body, 'outcome'), note: fieldText(request.body, 'note') };
     try {

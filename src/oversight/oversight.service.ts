@@ -12,7 +12,7 @@ import { isAlertRule, RULE_TITLES, type AlertRule } from './anomaly-rules.js';
 import { scanAudit, type ScanResult } from './oversight-scan.js';
 import { ukInstant } from './uk-time.js';
 import {
-  auditEntriesByIds, findAlert, findOrganisationIdByCode, findUserIdByEmail, listAlerts, saveReview, searchAuditEntries,
+  auditEntriesByIds, findAlert, findOrganisationIdByCode, findUserIdByEmail, latestAuditEntryId, listAlerts, saveReview, searchAuditEntries,
   type AlertStatus, type AuditSearchFilter,
 } from './oversight.repository.js';
 
@@ -35,6 +35,8 @@ export interface AuditSearch {
   action?: string;
   basis?: string;
   page: number;
+  /** Set by the first page (the newest entry then), so later pages do not shift as entries arrive. */
+  upTo?: number;
 }
 
 /** One audit entry as the workspace shows it. */
@@ -126,15 +128,16 @@ export class OversightService {
   }
 
   /** Audit entries matching the search, newest first, a page at a time (one more row says "there is a next page"). */
-  async searchAudit(viewer: Viewer, search: AuditSearch, requestId: string | null): Promise<{ rows: AuditRow[]; hasNext: boolean }> {
+  async searchAudit(viewer: Viewer, search: AuditSearch, requestId: string | null): Promise<{ rows: AuditRow[]; hasNext: boolean; upTo: number }> {
     await this.#mustBeOfficer(viewer, 'audit search', requestId);
     const filter = await this.#filterFor(search);
-    const rows = await inTransaction(this.deps.db, async (tx) => {
-      const found = await searchAuditEntries(tx, filter, { limit: PAGE_SIZE + 1, offset: (search.page - 1) * PAGE_SIZE });
+    const { rows, upTo } = await inTransaction(this.deps.db, async (tx) => {
+      const pin = search.upTo ?? (await latestAuditEntryId(tx));
+      const found = await searchAuditEntries(tx, { ...filter, upToId: pin }, { limit: PAGE_SIZE + 1, offset: (search.page - 1) * PAGE_SIZE });
       await this.#record(tx, viewer, 'view', `audit search${describeSearch(search)}`, requestId);
-      return found;
+      return { rows: found, upTo: pin };
     });
-    return { rows: rows.slice(0, PAGE_SIZE).map(toAuditRow), hasNext: rows.length > PAGE_SIZE };
+    return { rows: rows.slice(0, PAGE_SIZE).map(toAuditRow), hasNext: rows.length > PAGE_SIZE, upTo };
   }
 
   /** The officer's council's alerts, open first, optionally of one status. */
@@ -207,9 +210,9 @@ export class OversightService {
   }
 
   /** Turns the people's terms (email, organisation code, UK dates) into the stored ones. */
-  async #filterFor(search: AuditSearch): Promise<AuditSearchFilter> {
+  async #filterFor(search: AuditSearch): Promise<Omit<AuditSearchFilter, 'upToId'>> {
     const fields: Record<string, string> = {};
-    const filter: AuditSearchFilter = {};
+    const filter: Omit<AuditSearchFilter, 'upToId'> = {};
     if (search.email) {
       const user = await findUserIdByEmail(this.deps.db, search.email);
       if (user) filter.actorUserId = user.id;

@@ -79,5 +79,5 @@ test('the rule: agency systems never, the responsible council and the lead profe
   assert.equal(mayReadAccessLog(user, { responsibleCouncilId: 'council', viewerIsLeadProfessional: false }).allow, false);
   assert.equal(mayReadAccessLog(user, { responsibleCouncilId: 'council', viewerIsLeadProfessional: true }).allow, true);
   assert.equal(mayReadAccessLog({ ...user, organisationId: 'council' }, { responsibleCouncilId: 'council', viewerIsLeadProfessional: false }).allow, true);
-  assert.equal(mayReadAccessLog({ kind: 'api-client', clientId: 'c', organisationId: 'council' }, { responsibleCouncilId: 'council', viewerIsLeadProfessional: true }).allow, false);
+  assert.equal(mayReadAccessLog({ kind: 'api-client', clientId: 'c', organisationId: 'council', sourceSystems: [] }, { responsibleCouncilId: 'council', viewerIsLeadProfessional: true }).allow, false);
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app/build-app.js';
-import { createServices } from '../../src/app/services.js';
+import { createServices, type Services } from '../../src/app/services.js';
 import { seedDemoWorld } from '../../src/demo/seed.js';
 import { loadConfig } from '../../src/platform/config/config.js';
 import { Keyring } from '../../src/platform/crypto/keyring.js';
@@ -13,6 +13,8 @@ export interface LiveServer {
   url: string;
   app: FastifyInstance;
   database: TestDatabase;
+  /** The server's own services (same database and keys), for setting up a test's data. */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startLiveServer(): Promise<LiveServer> {
     url: address,
     app,
     database,
+    services,
     async close() {
       await app.close();
       await database.drop();

@@ -11,9 +11,12 @@ export interface AgencySystem {
   call(method: 'GET' | 'PUT' | 'POST', url: string, payload?: unknown): Promise<LightMyRequestResponse>;
 }
 
-export async function anAgencySystem(t: TestApp, kind: 'police' | 'school' | 'council' = 'police', name = 'Test case system'): Promise<AgencySystem> {
+/** The source systems test clients may send as, unless a test says otherwise. */
+export const TEST_SOURCE_SYSTEMS = ['niche-rms', 'mosaic', 'liquidlogic'];
+
+export async function anAgencySystem(t: TestApp, kind: 'police' | 'school' | 'council' = 'police', name = 'Test case system', sourceSystems: readonly string[] = TEST_SOURCE_SYSTEMS): Promise<AgencySystem> {
   const organisationId = await anOrganisation(t, kind);
-  const { clientId, clientSecret } = await t.services.apiClients.register(organisationId, name);
+  const { clientId, clientSecret } = await t.services.apiClients.register(organisationId, name, sourceSystems);
   const response = await t.app.inject({
     method: 'POST',
     url: '/oauth/token',

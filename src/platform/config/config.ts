@@ -14,6 +14,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** Size of the application's connection pool. */
   readonly dbPoolSize: number;
+  /** Concurrent requests served before new ones are shed with 503 and Retry-After. */
+  readonly maxInFlight: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Cookies are marked `Secure` unless explicitly served over plain HTTP on loopback. */
   readonly secureCookies: boolean;
@@ -211,6 +213,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     dataDir: path.resolve(cwd, overrides.dataDir ?? (env['SIGNPOST_DATA_DIR'] || 'data')),
     databaseUrl,
     dbPoolSize: integer(env, 'SIGNPOST_DB_POOL', 10, 1, 200),
+    maxInFlight: integer(env, 'SIGNPOST_MAX_IN_FLIGHT', 128, 1, 100_000),
     logLevel:
       overrides.logLevel ??
       oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),

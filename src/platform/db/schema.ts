@@ -82,6 +82,7 @@ export interface ApiClientsTable {
   name: string;
   created_at: CreatedAt;
   disabled_at: Timestamp | null;
+  source_systems: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface ApiTokensTable {

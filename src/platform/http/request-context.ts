@@ -30,6 +30,8 @@ export interface SignedInUser {
 export interface ApiCaller {
   clientId: string;
   organisationId: string;
+  /** The source systems this client may send records as (see `signpost clients add --source-system`). */
+  sourceSystems: readonly string[];
 }
 
 export interface SessionState {

@@ -21,6 +21,20 @@ export function registerRouteAccess(app: FastifyInstance, auth: Authenticators):
   app.decorateRequest('user', null);
   app.decorateRequest('apiCaller', null);
 
+  // Agency systems are authenticated before their request is validated, so a caller without a
+  // token learns nothing about a route's schema from a 400. (Page routes check the session after
+  // validation: some read form fields in their own preValidation hook, e.g. multipart uploads.)
+  app.addHook('preValidation', async (request, reply) => {
+    const access = request.routeOptions.config.access;
+    if (access === undefined && !request.is404) throw new NotFoundError();
+    if (access !== 'api-client') return;
+    request.apiCaller = await auth.apiCaller(request);
+    if (!request.apiCaller) {
+      reply.header('www-authenticate', 'Bearer realm="signpost"');
+      throw new DomainError('invalid-token', 401, 'Send a valid bearer token from POST /oauth/token.');
+    }
+  });
+
   app.addHook('preHandler', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (access === undefined) {
@@ -28,15 +42,7 @@ export function registerRouteAccess(app: FastifyInstance, auth: Authenticators):
       if (request.is404) return;
       throw new NotFoundError();
     }
-    if (access === 'api-client') {
-      request.apiCaller = await auth.apiCaller(request);
-      if (!request.apiCaller) {
-        reply.header('www-authenticate', 'Bearer realm="signpost"');
-        throw new DomainError('invalid-token', 401, 'Send a valid bearer token from POST /oauth/token.');
-      }
-      return;
-    }
-    if (access === 'oauth-client') return;
+    if (access === 'api-client' || access === 'oauth-client') return;
     await auth.loadSession(request, reply);
     if (request.method === 'POST') assertCsrf(request);
     if (access === 'mfa' && (!request.session || request.session.stage === 'active')) {
