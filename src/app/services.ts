@@ -18,6 +18,7 @@ import { AreaHistoryService } from '../involvements/area-history.service.js';
 import { AgencyApiService } from '../agency-api/agency-api.service.js';
 import { FeedImportService } from '../imports/feed-import.service.js';
 import { WhoLookedService } from '../transparency/who-looked.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { SubjectAccessService } from '../transparency/subject-access.service.js';
 import { OversightService } from '../oversight/oversight.service.js';
 
@@ -50,7 +51,8 @@ export function createServices(deps: ServiceDeps) {
   const whoLooked = new WhoLookedService({ db, audit });
   const subjectAccess = new SubjectAccessService({ db, clock, audit, children });
   const oversight = new OversightService({ db, clock, keys, audit });
-  return { oidcSignIn, audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight };
+  const notifications = new NotificationsService();
+  return { notifications, oidcSignIn, audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -106,6 +106,8 @@ export interface Database {
   child_identifiers: ChildIdentifiersTable;
   child_shields: ChildShieldsTable;
   child_seal_holders: ChildSealHoldersTable;
+  notifications: NotificationsTable;
+  notification_reads: NotificationReadsTable;
   involvements: InvolvementsTable;
   child_flags: ChildFlagsTable;
   area_history: AreaHistoryTable;
@@ -336,4 +338,23 @@ export interface ImportRejectionsTable {
   line: number;
   field: string;
   reason: string;
+}
+
+/** In-app notifications to a user or a council's duty inbox; no child data beyond the reference. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  recipient_user_id: string | null;
+  recipient_council_id: string | null;
+  kind: 'flagged_child_viewed' | 'break_glass_used' | 'shield_followed';
+  child_id: string | null;
+  actor_user_id: string | null;
+  actor_organisation_id: string | null;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface NotificationReadsTable {
+  notification_id: number;
+  user_id: string;
+  read_at: CreatedAt;
 }
