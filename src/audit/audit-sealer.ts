@@ -8,6 +8,7 @@ import {
 } from './audit.repository.js';
 import { CheckpointSigner } from './checkpoint.js';
 import { MerkleFrontier } from './merkle.js';
+import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
 
 /** Entries hashed and appended per statement; bounds memory however large the backlog. */
 const BATCH = 5_000;
@@ -102,32 +103,12 @@ export function startAuditSealer(options: AuditSealerOptions): AuditSealer {
   const { logger } = options;
   const intervalMs = options.intervalMs ?? 5_000;
 
-  let chain: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  // One round at a time, in order, whether from the timer or from sealNow.
-  const enqueue = <T>(round: () => Promise<T>): Promise<T> => {
-    const next = chain.then(round);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-  const tick = () => {
-    void enqueue(seal).then(
-      (result) => logger.debug({ treeSize: result.treeSize }, 'audit sealed'),
-      // Only the message: an error here never carries entry contents, but keep logs lean anyway.
-      (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'audit sealing round failed; will retry'),
-    ).finally(() => {
-      if (!stopped) timer = setTimeout(tick, intervalMs).unref();
-    });
-  };
-  timer = setTimeout(tick, intervalMs).unref();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await chain;
-    },
-    sealNow: () => enqueue(seal),
-  };
+  const job = startPeriodicJob({
+    run: seal,
+    intervalMs,
+    onResult: (result) => logger.debug({ treeSize: result.treeSize }, 'audit sealed'),
+    // Only the message: an error here never carries entry contents, but keep logs lean anyway.
+    onError: (error) => logger.warn({ err: { message: (error as Error).message } }, 'audit sealing round failed; will retry'),
+  });
+  return { stop: () => job.stop(), sealNow: () => job.runNow() };
 }

@@ -1,19 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { PROJECT_ROOT } from '../platform/config/paths.js';
 import { insertOrganisation } from '../organisations/organisations.repository.js';
 import { createTestDatabase, type TestDatabase } from '../../test/test-database.js';
 import { feedCsv } from './feed-csv.js';
+import { runSignpost } from '../../test/cli.js';
 
-const exec = promisify(execFile);
-const CLI = path.join(PROJECT_ROOT, 'bin', 'signpost.mjs');
 let database: TestDatabase;
 let folder: string;
 
@@ -27,17 +23,7 @@ after(async () => {
   await database.drop();
 });
 
-async function signpost(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'development', LOG_LEVEL: 'warn', SIGNPOST_KEK: Buffer.alloc(32, 7).toString('base64') },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const signpost = (...args: string[]) => runSignpost(database.url, args);
 
 const children = async () => (await sql<{ n: number }>`SELECT count(*)::integer AS n FROM children`.execute(database.db)).rows[0]!.n;
 

@@ -7,6 +7,7 @@ import {
   applyRules, BURST_RULES, FLAGGED_KINDS, isAlertRule, LOOK_AROUND_MS, mergeAlert, subjectKeyOf,
   type AlertCandidate, type ChildFacts, type RuleFacts, type ScannedEntry, type UserFacts,
 } from './anomaly-rules.js';
+import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
 import {
   advanceScanState, alertsByKeys, childCouncils, childFlags, councilsOf, entriesAround, familyNameIndexes, insertAlerts, lockScan,
   raisedWindows, readScanState, sealedEntriesFrom, sealedLeafCount, updateAlertEntries, userNames, type NewAlertRow,
@@ -175,27 +176,15 @@ export interface OversightScanner {
 export function startOversightScanner(options: { scan: () => Promise<ScanResult>; logger: Logger; intervalMs?: number }): OversightScanner {
   const { logger } = options;
   const intervalMs = options.intervalMs ?? 60_000;
-  let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    running = options.scan().then(
-      (result) => {
-        if (result.raised > 0) logger.info({ raised: result.raised, extended: result.extended, scanned: result.scanned }, 'oversight alerts raised');
-        else logger.debug({ scanned: result.scanned }, 'oversight scan');
-      },
-      // Only the message: errors here never carry entry contents, but keep logs lean anyway.
-      (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'oversight scan failed; will retry'),
-    ).finally(() => {
-      if (!stopped) timer = setTimeout(tick, intervalMs).unref();
-    });
-  };
-  timer = setTimeout(tick, intervalMs).unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
+  const job = startPeriodicJob({
+    run: options.scan,
+    intervalMs,
+    onResult: (result) => {
+      if (result.raised > 0) logger.info({ raised: result.raised, extended: result.extended, scanned: result.scanned }, 'oversight alerts raised');
+      else logger.debug({ scanned: result.scanned }, 'oversight scan');
     },
-  };
+    // Only the message: errors here never carry entry contents, but keep logs lean anyway.
+    onError: (error) => logger.warn({ err: { message: (error as Error).message } }, 'oversight scan failed; will retry'),
+  });
+  return { stop: () => job.stop() };
 }

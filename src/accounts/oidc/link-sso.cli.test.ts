@@ -1,15 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../platform/config/paths.js';
 import { insertOrganisation } from '../../organisations/organisations.repository.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
+import { runSignpost } from '../../../test/cli.js';
 
-const exec = promisify(execFile);
-const CLI = path.join(PROJECT_ROOT, 'bin', 'signpost.mjs');
 let database: TestDatabase;
 
 before(async () => {
@@ -20,17 +15,7 @@ after(async () => {
   await database.drop();
 });
 
-async function signpost(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'development', LOG_LEVEL: 'warn', SIGNPOST_KEK: Buffer.alloc(32, 7).toString('base64') },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const signpost = (...args: string[]) => runSignpost(database.url, args);
 
 describe('signpost users link-sso', () => {
   test('an administrator links an account to a tenant and object id; a second account cannot take the same identity', async () => {
