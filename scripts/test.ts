@@ -94,6 +94,12 @@ try {
     "SELECT datname FROM pg_database d WHERE datname LIKE 'signpost_test_%' AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
   );
   for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
+  // Per-database app login roles (test/test-database.ts) whose database is gone. Roles are
+  // server-wide: one whose database still exists may belong to a concurrent run.
+  const staleRoles = await admin.query<{ rolname: string }>(
+    "SELECT rolname FROM pg_roles r WHERE rolname LIKE 'signpost\\_test\\_%\\_app' AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE r.rolname = d.datname || '_app')",
+  );
+  for (const { rolname } of staleRoles.rows) await admin.query(`DROP ROLE IF EXISTS ${rolname}`).catch(() => undefined);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await admin.end();
 

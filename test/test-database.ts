@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDatabase, type Db } from '../src/platform/db/database.js';
+import { ensureAppLogin, withCredentials } from '../src/platform/db/app-role.js';
 
 /**
  * Per-test-file databases. `npm test` (scripts/test.ts) starts one PostgreSQL server for the whole
@@ -15,7 +16,18 @@ export interface TestDatabase {
   db: Db;
   url: string;
   name: string;
+  /**
+   * A URL for this database as a fresh LOGIN role that is a member of the least-privilege
+   * `signpost_app` role (what the running app uses), named after the database so two test runs
+   * sharing a server never collide; dropped with the database.
+   */
+  appRoleUrl(): Promise<string>;
   drop(): Promise<void>;
+}
+
+/** The per-database login role's name; scripts/test.ts drops stale ones by this pattern. */
+export function appLoginFor(database: string): string {
+  return `${database}_app`;
 }
 
 function adminUrl(): string {
@@ -48,13 +60,23 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`));
   const url = urlFor(name);
   const db = createDatabase({ url, poolSize: options.poolSize ?? 5 });
+  let appLogin: string | undefined;
   return {
     db,
     url,
     name,
+    async appRoleUrl() {
+      const password = randomBytes(18).toString('base64url');
+      appLogin = appLoginFor(name);
+      await ensureAppLogin(adminUrl(), appLogin, password);
+      return withCredentials(url, appLogin, password);
+    },
     async drop() {
       await db.destroy();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        if (appLogin) await c.query(`DROP ROLE IF EXISTS ${appLogin}`);
+      });
     },
   };
 }

@@ -13,7 +13,18 @@ export interface ChildAccessFacts {
   shielded: boolean;
   /** The viewer is a named seal-holder for this child. */
   sealHolder: boolean;
+  /** The child's responsible council (for the MASH role). Absent: no MASH basis. */
+  responsibleCouncilId?: string;
+  /** An open involvement today whose practitioner is the viewer's own practitioner record. */
+  ownInvolvement?: boolean;
+  /** An open involvement today whose practitioner is in the viewer's practitioner's organisation and team. */
+  teamInvolvement?: boolean;
+  /** A break-glass grant for this viewer and child that has not expired. */
+  liveBreakGlass?: boolean;
 }
+
+/** Roles that see the case view of every child of their own council (SECURITY §1). */
+export const MASH_ROLES: ReadonlySet<string> = new Set(['mash_officer']);
 
 export interface ChildAccessDecision {
   allow: boolean;
@@ -27,19 +38,35 @@ export interface ChildAccessDecision {
 }
 
 /**
- * Deny by default: search results and the signpost view need a stated reason, which the caller
- * records with the decision's basis; the case view needs a relationship, which comes with the
- * access-control issue and until then is refused. A shield narrows any allowed level to the
- * summary unless the viewer is a named seal-holder.
+ * Deny by default. Search results and the signpost view need a stated reason, which the caller
+ * records with the decision's basis. The case view needs a basis of its own: an active legitimate
+ * relationship (own or team involvement, ending the day the involvement ends), a MASH role in the
+ * child's responsible council, or a live break-glass grant; agency systems never get it. A shield
+ * overrides everything except named seal-holders and break-glass: at search and signpost level it
+ * narrows to the summary, at case level it refuses.
  */
 export function decideChildAccess(viewer: Viewer, child: ChildAccessFacts, level: ChildAccessLevel, statedReason: string | null): ChildAccessDecision {
-  if (level === 'case') return { allow: false, basis: 'no legitimate relationship', shieldSummaryOnly: child.shielded };
+  const user = viewer.kind === 'user';
+  const breakGlass = user && child.liveBreakGlass === true;
+  const sealHolder = user && child.sealHolder;
+  if (level === 'case') return decideCaseView(viewer, child);
   if (!statedReason) return { allow: false, basis: 'no reason stated', shieldSummaryOnly: child.shielded };
-  if (child.shielded && !(viewer.kind === 'user' && child.sealHolder)) {
-    return { allow: true, basis: 'stated reason; shielded, summary only', shieldSummaryOnly: true };
-  }
-  if (child.shielded) return { allow: true, basis: 'stated reason; named seal-holder', shieldSummaryOnly: false };
+  if (child.shielded && sealHolder) return { allow: true, basis: 'stated reason; named seal-holder', shieldSummaryOnly: false };
+  if (child.shielded && breakGlass) return { allow: true, basis: 'stated reason; break-glass', shieldSummaryOnly: false };
+  if (child.shielded) return { allow: true, basis: 'stated reason; shielded, summary only', shieldSummaryOnly: true };
   return { allow: true, basis: 'stated reason', shieldSummaryOnly: false };
+}
+
+function decideCaseView(viewer: Viewer, child: ChildAccessFacts): ChildAccessDecision {
+  const refuse = (basis: string): ChildAccessDecision => ({ allow: false, basis, shieldSummaryOnly: child.shielded });
+  const allow = (basis: string): ChildAccessDecision => ({ allow: true, basis, shieldSummaryOnly: false });
+  if (viewer.kind !== 'user') return refuse('agency systems do not get the case view');
+  if (child.liveBreakGlass) return allow('break-glass');
+  if (child.shielded) return child.sealHolder ? allow('named seal-holder') : refuse('shielded; not a named seal-holder');
+  if (child.ownInvolvement) return allow('own involvement');
+  if (child.teamInvolvement) return allow('team involvement');
+  if (MASH_ROLES.has(viewer.role) && child.responsibleCouncilId !== undefined && viewer.organisationId === child.responsibleCouncilId) return allow('MASH role');
+  return refuse('no legitimate relationship');
 }
 
 /**

@@ -117,3 +117,21 @@ export async function disableUser(db: DbOrTx, id: string, at: Date): Promise<voi
 export async function reinstateUser(db: DbOrTx, id: string, at: Date): Promise<void> {
   await db.updateTable('users').set({ reinstated_at: at, failed_signins: 0, locked_until: null }).where('id', '=', id).execute();
 }
+
+export async function setUserRole(db: DbOrTx, id: string, role: string): Promise<void> {
+  await db.updateTable('users').set({ role }).where('id', '=', id).execute();
+}
+
+/** Records renewed vetting: only the dates given change. */
+export async function setVettingDates(db: DbOrTx, id: string, dates: { dbsCheckedOn?: string; trainingCompletedOn?: string; agreementSignedOn?: string }): Promise<void> {
+  await db.updateTable('users').set({
+    ...(dates.dbsCheckedOn ? { dbs_checked_on: dates.dbsCheckedOn } : {}),
+    ...(dates.trainingCompletedOn ? { training_completed_on: dates.trainingCompletedOn } : {}),
+    ...(dates.agreementSignedOn ? { agreement_signed_on: dates.agreementSignedOn } : {}),
+  }).where('id', '=', id).execute();
+}
+
+/** Lets a disabled account sign in again (an administrator's decision); its 90 days restart too. */
+export async function enableUser(db: DbOrTx, id: string, at: Date): Promise<void> {
+  await db.updateTable('users').set({ disabled_at: null, reinstated_at: at, failed_signins: 0, locked_until: null }).where('id', '=', id).execute();
+}

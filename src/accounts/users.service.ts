@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../platform/config/config.js';
-import type { Db } from '../platform/db/database.js';
+import type { Db, DbOrTx } from '../platform/db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/http/errors.js';
 import type { Clock } from '../platform/time/clock.js';
 import { isCalendarDate, ukDate } from '../platform/time/calendar-date.js';
@@ -10,6 +10,8 @@ import { isDormant } from './vetting.js';
 import type { SessionsService } from './sessions.service.js';
 import type { SignInService } from './sign-in.service.js';
 import { disableUser, findUserByEmail, insertUser, listActiveUsersOfOrganisation, listUsers, reinstateUser, resetTotp } from './users.repository.js';
+import { enableUser, setUserRole, setVettingDates } from './users.repository.js';
+import { endAllSessionsOfUser } from './sessions.repository.js';
 import { findUserByOidcIdentity, setOidcIdentity } from './users.repository.js';
 
 export interface NewAccount {
@@ -42,7 +44,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export class UsersService {
   constructor(private readonly deps: { db: Db; clock: Clock; config: Config; signIn: SignInService; sessions: SessionsService }) {}
 
-  async add(account: NewAccount): Promise<string> {
+  /** What is wrong with a new account's details, by field (empty when nothing is). */
+  problems(account: NewAccount): Record<string, string> {
     const fields: Record<string, string> = {};
     if (!EMAIL.test(account.email)) fields.email = 'Enter an email address like name@council.gov.uk';
     if (!account.displayName.trim()) fields.name = 'Enter the person\'s name';
@@ -53,11 +56,17 @@ export class UsersService {
       if (!isCalendarDate(value)) fields[field] = `Enter the ${field} date as YYYY-MM-DD`;
       else if (value > today) fields[field] = `The ${field} date cannot be in the future`;
     }
+    return fields;
+  }
+
+  /** Adds an account, in `tx` when given (e.g. with its audit entry). */
+  async add(account: NewAccount, tx: DbOrTx = this.deps.db): Promise<string> {
+    const fields = this.problems(account);
     if (Object.keys(fields).length > 0) throw new ValidationError('The account details are not valid', fields);
-    if (await findUserByEmail(this.deps.db, account.email)) throw new ConflictError(`An account with the email ${account.email} already exists`);
+    if (await findUserByEmail(tx, account.email)) throw new ConflictError(`An account with the email ${account.email} already exists`);
     const passwordHash = await hashPassword(account.password);
     const id = randomUUID();
-    return insertUser(this.deps.db, {
+    return insertUser(tx, {
         id,
         organisationId: account.organisationId,
         practitionerId: account.practitionerId ?? null,
@@ -137,6 +146,45 @@ export class UsersService {
     const user = await this.require(email);
     await resetTotp(this.deps.db, user.id);
     await this.deps.sessions.endAllFor(user.id);
+  }
+
+  /*
+   * Transaction-aware changes for the administration pages: each runs in the caller's transaction,
+   * with its audit entry, and takes the account's id (the caller has already decided it may).
+   */
+
+  async changeRoleIn(tx: DbOrTx, userId: string, role: string): Promise<void> {
+    if (!isAccountRole(role)) throw new ValidationError('Choose a role', { role: 'Choose a role' });
+    await setUserRole(tx, userId, role);
+  }
+
+  /** Records renewed vetting dates; blank ones stay as they were, at least one must be given. */
+  async recordVettingIn(tx: DbOrTx, userId: string, dates: { dbsCheckedOn?: string; trainingCompletedOn?: string; agreementSignedOn?: string }): Promise<void> {
+    const fields: Record<string, string> = {};
+    const today = ukDate(this.deps.clock.now());
+    for (const [field, value] of [['dbs', dates.dbsCheckedOn], ['training', dates.trainingCompletedOn], ['agreement', dates.agreementSignedOn]] as const) {
+      if (value === undefined) continue;
+      if (!isCalendarDate(value)) fields[field] = `Enter the ${field} date as a real date`;
+      else if (value > today) fields[field] = `The ${field} date cannot be in the future`;
+    }
+    if (!dates.dbsCheckedOn && !dates.trainingCompletedOn && !dates.agreementSignedOn) fields.dbs = 'Enter at least one renewed date';
+    if (Object.keys(fields).length > 0) throw new ValidationError('The dates are not valid', fields);
+    await setVettingDates(tx, userId, dates);
+  }
+
+  async disableIn(tx: DbOrTx, userId: string): Promise<void> {
+    await disableUser(tx, userId, this.deps.clock.now());
+    await endAllSessionsOfUser(tx, userId, this.deps.clock.now());
+  }
+
+  /** Lets a disabled or unused (dormant) account sign in again; its 90 days restart now. */
+  async reinstateIn(tx: DbOrTx, userId: string): Promise<void> {
+    await enableUser(tx, userId, this.deps.clock.now());
+  }
+
+  async resetMfaIn(tx: DbOrTx, userId: string): Promise<void> {
+    await resetTotp(tx, userId);
+    await endAllSessionsOfUser(tx, userId, this.deps.clock.now());
   }
 
   private async require(email: string) {

@@ -32,6 +32,10 @@ import { registerImportRoutes } from '../imports/imports.routes.js';
 import { registerWhoLookedRoutes } from '../transparency/who-looked.routes.js';
 import { registerSubjectAccessRoutes } from '../transparency/subject-access.routes.js';
 import { registerOversightRoutes } from '../oversight/oversight.routes.js';
+import { registerCaseViewRoutes } from '../case-view/case-view.routes.js';
+import { registerBreakGlassRoutes } from '../break-glass/break-glass.routes.js';
+import { registerAdministrationRoutes } from '../administration/administration.routes.js';
+import { registerNotificationRoutes } from '../notifications/notifications.routes.js';
 import { inTransaction } from '../platform/db/database.js';
 import { registerHealthRoutes } from './health.routes.js';
 import { createServices } from './services.js';
@@ -169,7 +173,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerWhoLookedRoutes(app, { whoLooked: services.whoLooked });
   registerSubjectAccessRoutes(app, { subjectAccess: services.subjectAccess });
   registerOversightRoutes(app, { oversight: services.oversight });
+  registerAdministrationRoutes(app, { administration: services.administration });
   registerChildPages(app, { childRecords: services.childRecords, organisations, users: services.users });
+  registerCaseViewRoutes(app, { caseView: services.caseView });
+  registerBreakGlassRoutes(app, { breakGlass: services.breakGlass, hours: config.breakGlassHours });
+  registerNotificationRoutes(app, { notifications: services.notifications });
 
   await registerImportRoutes(app, { imports: services.imports });
 

@@ -21,6 +21,9 @@ import { WhoLookedService } from '../transparency/who-looked.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { SubjectAccessService } from '../transparency/subject-access.service.js';
 import { OversightService } from '../oversight/oversight.service.js';
+import { CaseViewService } from '../case-view/case-view.service.js';
+import { BreakGlassService } from '../break-glass/break-glass.service.js';
+import { AdministrationService } from '../administration/administration.service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -42,7 +45,8 @@ export function createServices(deps: ServiceDeps) {
   const organisations = new OrganisationsService({ db });
   const childSearch = new ChildSearchService({ db, keys });
   const children = new ChildrenService({ db, keys });
-  const childRecords = new ChildRecordsService({ db, clock, children, search: childSearch, audit, retentionMonths: config.retentionMonths });
+  const notifications = new NotificationsService({ db, clock });
+  const childRecords = new ChildRecordsService({ db, clock, children, search: childSearch, audit, notifications, retentionMonths: config.retentionMonths });
   const involvements = new InvolvementsService({ db });
   const flags = new FlagsService({ db });
   const areaHistory = new AreaHistoryService({ db });
@@ -51,8 +55,10 @@ export function createServices(deps: ServiceDeps) {
   const whoLooked = new WhoLookedService({ db, audit });
   const subjectAccess = new SubjectAccessService({ db, clock, audit, children });
   const oversight = new OversightService({ db, clock, keys, audit });
-  const notifications = new NotificationsService();
-  return { notifications, oidcSignIn, audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight };
+  const caseView = new CaseViewService({ db, clock, audit, children });
+  const breakGlass = new BreakGlassService({ db, clock, audit, notifications, signIn, hours: config.breakGlassHours });
+  const administration = new AdministrationService({ db, clock, config, audit, users });
+  return { caseView, breakGlass, notifications, oidcSignIn, audit, sessions, signIn, users, apiClients, organisations, childSearch, children, childRecords, involvements, flags, areaHistory, imports, whoLooked, subjectAccess, agencyApi, oversight, administration };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -4,8 +4,10 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationEr
 import type { Clock } from '../platform/time/clock.js';
 import { addYears, isCalendarDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
 import { decideChildAccess, maySendAs } from '../access/child-access.js';
+import { loadAccessFacts } from '../access/access-facts.repository.js';
 import { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity, LinkedIdentifier } from '../children/child-identity.js';
 import { validateChildRecord, type ChildRecordInput, type ValidChildRecord } from '../children/child-record-input.js';
@@ -99,7 +101,7 @@ export class ChildRecordsService {
   readonly #children: ChildrenService;
   readonly #signposts: SignpostService;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; children: ChildrenService; search: ChildSearchService; audit: AuditService; retentionMonths: number }) {
+  constructor(private readonly deps: { db: Db; clock: Clock; children: ChildrenService; search: ChildSearchService; audit: AuditService; notifications: NotificationsService; retentionMonths: number }) {
     this.#children = deps.children;
     this.#signposts = new SignpostService({ db: deps.db });
   }
@@ -219,13 +221,15 @@ export class ChildRecordsService {
     if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
     // A refused look is committed with its audit entry before the error goes out.
     const look = await inTransaction(this.deps.db, async (tx): Promise<SignpostLook | null> => {
-      const facts = (await findAccessFacts(tx, [childId], viewer.kind === 'user' ? viewer.userId : null)).get(childId);
+      const facts = (await loadAccessFacts(tx, [childId], { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() })).get(childId);
       if (!facts) return null;
       const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
       await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: statedReason, outcome: decision.allow ? 'allowed' : 'refused', requestId });
       if (!decision.allow) return null;
       const child = await this.#children.read(childId, tx);
       if (!child) return null;
+      // CP-IS: a flagged child looked at from outside its council tells the council and the lead professional, in this transaction.
+      await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason);
       if (decision.shieldSummaryOnly) return { kind: 'shielded', summary: await this.#summary(tx, child) };
       return { kind: 'full', record: await this.#record(tx, child) };
     });

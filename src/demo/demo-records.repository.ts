@@ -75,15 +75,24 @@ export async function listDemoChildrenToPlan(db: DbOrTx, afterId: string | null,
     has_identifiers: boolean;
     source_system: string | null;
   }>`
-    SELECT c.id, c.responsible_council_id, c.record_trigger, c.trigger_date, c.unborn,
-           EXISTS (SELECT 1 FROM child_identifiers i WHERE i.child_id = c.id AND i.kind = 'upn') AS has_upn,
-           EXISTS (SELECT 1 FROM child_identifiers i WHERE i.child_id = c.id) AS has_identifiers,
-           (SELECT min(i.issuer) FROM child_identifiers i WHERE i.child_id = c.id AND i.kind = 'source_system') AS source_system
-    FROM children c
-    WHERE NOT EXISTS (SELECT 1 FROM area_history a WHERE a.child_id = c.id)
-      ${afterId === null ? sql`` : sql`AND c.id > ${afterId}::uuid`}
-    ORDER BY c.id
-    LIMIT ${limit}`.execute(db);
+    SELECT c.*, ids.has_upn, ids.has_identifiers, ids.source_system
+    -- The page first, then its identifiers, through the child_id index for this page's children only.
+    FROM (
+      SELECT id, responsible_council_id, record_trigger, trigger_date, unborn
+      FROM children
+      WHERE NOT EXISTS (SELECT 1 FROM area_history a WHERE a.child_id = children.id)
+        ${afterId === null ? sql`` : sql`AND id > ${afterId}::uuid`}
+      ORDER BY id
+      LIMIT ${limit}
+    ) c
+    CROSS JOIN LATERAL (
+      SELECT coalesce(bool_or(i.kind = 'upn'), false) AS has_upn,
+             count(*) > 0 AS has_identifiers,
+             min(i.issuer) FILTER (WHERE i.kind = 'source_system') AS source_system
+      FROM child_identifiers i
+      WHERE i.child_id = c.id
+    ) ids
+    ORDER BY c.id`.execute(db);
   return rows;
 }
 

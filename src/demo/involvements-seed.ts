@@ -63,9 +63,10 @@ const DEFAULT_BATCH = 2_000;
  *
  * Reads only the clear facts of each child (council, trigger, trigger date, which kinds of
  * identifier it has), never the sealed identity: a child with a UPN is of school age and attends
- * the school that allocated it; one without is under five. Deterministic: each child's rows depend only on the seed, the child's facts, `today`
- * and the directory. Idempotent and resumable: children that already have area history are
- * skipped, so a second run adds nothing and an interrupted one carries on.
+ * the school that allocated it; one without is under five. Deterministic: each child's rows
+ * depend only on the seed, the child's facts, `today` and the directory. Idempotent and
+ * resumable: children that already have area history are skipped, so a second run adds nothing
+ * and an interrupted one carries on.
  */
 export async function seedInvolvements(deps: { db: Db; clock: Clock }, options: InvolvementsSeedOptions): Promise<InvolvementsSeedResult> {
   const { db } = deps;

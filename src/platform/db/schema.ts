@@ -120,6 +120,17 @@ export interface Database {
   access_alerts: AccessAlertsTable;
   oversight_state: OversightStateTable;
   oidc_sign_in_attempts: OidcSignInAttemptsTable;
+  break_glass_grants: BreakGlassGrantsTable;
+  access_reviews: AccessReviewsTable;
+}
+
+/** A council administrator's periodic confirmation that an account still needs access (src/administration). */
+export interface AccessReviewsTable {
+  id: Generated<number>;
+  user_id: string;
+  reviewed_by: string;
+  outcome: 'access_still_needed' | 'access_removed';
+  reviewed_at: Timestamp;
 }
 
 /** A child known to services. Identifying columns hold AES-256-GCM ciphertexts (see src/children). */
@@ -349,6 +360,8 @@ export interface NotificationsTable {
   child_id: string | null;
   actor_user_id: string | null;
   actor_organisation_id: string | null;
+  actor_api_client: string | null;
+  actor_role: string | null;
   reason: string | null;
   created_at: CreatedAt;
 }
@@ -357,4 +370,21 @@ export interface NotificationReadsTable {
   notification_id: number;
   user_id: string;
   read_at: CreatedAt;
+}
+
+/** A time-limited emergency grant of the case view to one user for one child (src/break-glass). */
+export interface BreakGlassGrantsTable {
+  id: Generated<string>;
+  user_id: string;
+  child_id: string;
+  reason_code: string;
+  reason_text: string;
+  granted_at: Timestamp;
+  expires_at: Timestamp;
+  /** The oversight alert raised with it; its review there is the grant's review. */
+  alert_id: number | null;
+  review_status: ColumnType<'open' | 'appropriate' | 'inappropriate' | 'escalated', 'open' | undefined, 'appropriate' | 'inappropriate' | 'escalated'>;
+  reviewed_by: string | null;
+  reviewed_at: Timestamp | null;
+  review_note: string | null;
 }

@@ -6,6 +6,13 @@ import { formatDate, formatDateTime, isCalendarDate } from '../time/calendar-dat
 
 export const SERVICE_NAME = 'Signpost';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Extra values for every page this request renders, set by a domain's hook (e.g. the unread notifications count). */
+    pageExtras: Record<string, unknown> | null;
+  }
+}
+
 /**
  * Nunjucks with GOV.UK Frontend. Templates are looked up in `src/` (so a domain's page is
  * "accounts/views/sign-in.njk"), then the shared layouts in `platform/views/templates`, then
@@ -34,10 +41,12 @@ function pageContext(request: FastifyRequest): Record<string, unknown> {
     csrfToken: request.session?.csrfToken ?? request.anonymousCsrf,
     currentUser: request.user,
     currentPath: request.url.split('?')[0],
+    ...request.pageExtras,
   };
 }
 
 export function registerViews(app: FastifyInstance, env: nunjucks.Environment): void {
+  app.decorateRequest('pageExtras', null);
   app.decorateReply('renderPage', function renderPage(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
     const html = env.render(template, { ...pageContext(this.request), ...context });
     return this.type('text/html; charset=utf-8').send(html);

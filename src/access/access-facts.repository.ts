@@ -1,0 +1,100 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { DbOrTx } from '../platform/db/database.js';
+import type { CalendarDate } from '../platform/time/calendar-date.js';
+import type { ChildAccessFacts } from './child-access.js';
+import { MASH_ROLES } from './child-access.js';
+
+/**
+ * The access rule's facts in SQL (SECURITY §1). One set of fragments serves both the per-record
+ * facts ({@link loadAccessFacts}, one query) and the list filter ({@link listCaseViewable}), so a
+ * list and a look cannot disagree on what a relationship is; a property test holds them together.
+ *
+ * A relationship comes from an involvement open today (started on or before today, not yet ended:
+ * `ended_on` is exclusive, so it expires the day the involvement ends) and visible (a sensitive
+ * service only with a recorded basis, as everywhere else).
+ */
+export interface AccessFactsQuery {
+  /** The viewing user, or null for an agency system (which has no relationships). */
+  userId: string | null;
+  today: CalendarDate;
+  now: Date;
+}
+
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
+/** The viewer's own practitioner record, its organisation and team (empty for none). */
+function viewerPractitioner(userId: string | null): RawBuilder<unknown> {
+  return sql`SELECT u.practitioner_id, vp.organisation_id AS p_org, vp.team AS p_team
+    FROM users u LEFT JOIN practitioners vp ON vp.id = u.practitioner_id
+    WHERE u.id = ${userId ?? NO_USER}::uuid`;
+}
+
+const openVisible = (today: CalendarDate) => sql`i.child_id = c.id
+  AND i.started_on <= ${today}::date AND (i.ended_on IS NULL OR i.ended_on > ${today}::date)
+  AND (i.sensitive_service IS NULL OR i.sensitive_basis IS NOT NULL)`;
+
+const ownInvolvement = (q: AccessFactsQuery) => sql<boolean>`EXISTS (
+  SELECT 1 FROM involvements i, (${viewerPractitioner(q.userId)}) v
+  WHERE ${openVisible(q.today)} AND v.practitioner_id IS NOT NULL AND i.practitioner_id = v.practitioner_id)`;
+
+const teamInvolvement = (q: AccessFactsQuery) => sql<boolean>`EXISTS (
+  SELECT 1 FROM involvements i JOIN practitioners p ON p.id = i.practitioner_id, (${viewerPractitioner(q.userId)}) v
+  WHERE ${openVisible(q.today)} AND v.p_team IS NOT NULL AND p.team = v.p_team AND p.organisation_id = v.p_org)`;
+
+const sealHolder = (q: AccessFactsQuery) => sql<boolean>`EXISTS (
+  SELECT 1 FROM child_seal_holders h WHERE h.child_id = c.id AND h.user_id = ${q.userId ?? NO_USER}::uuid)`;
+
+const liveBreakGlass = (q: AccessFactsQuery) => sql<boolean>`EXISTS (
+  SELECT 1 FROM break_glass_grants g WHERE g.child_id = c.id AND g.user_id = ${q.userId ?? NO_USER}::uuid
+    AND g.granted_at <= ${q.now} AND g.expires_at > ${q.now})`;
+
+interface FactsRow {
+  id: string;
+  shielded: boolean;
+  responsible_council_id: string;
+  seal_holder: boolean;
+  own_involvement: boolean;
+  team_involvement: boolean;
+  live_break_glass: boolean;
+}
+
+/** Every fact the rule needs for these children and this viewer, in one query. Missing children are absent. */
+export async function loadAccessFacts(db: DbOrTx, childIds: readonly string[], q: AccessFactsQuery): Promise<Map<string, Required<ChildAccessFacts>>> {
+  if (childIds.length === 0) return new Map();
+  const { rows } = await sql<FactsRow>`
+    SELECT c.id, c.shielded, c.responsible_council_id,
+      ${sealHolder(q)} AS seal_holder,
+      ${ownInvolvement(q)} AS own_involvement,
+      ${teamInvolvement(q)} AS team_involvement,
+      ${liveBreakGlass(q)} AS live_break_glass
+    FROM children c
+    WHERE c.id = ANY(${[...childIds]}::uuid[])`.execute(db);
+  return new Map(rows.map((r) => [r.id, {
+    shielded: r.shielded,
+    sealHolder: r.seal_holder,
+    responsibleCouncilId: r.responsible_council_id,
+    ownInvolvement: r.own_involvement,
+    teamInvolvement: r.team_involvement,
+    liveBreakGlass: r.live_break_glass,
+  }]));
+}
+
+/**
+ * The children whose case view this user may open, in SQL, by the same rule as
+ * `decideChildAccess(…, 'case', …)`: a live grant; else, if shielded, a named seal-holder; else own
+ * or team involvement, or a MASH role in the responsible council. Ordered by id; at most `limit`.
+ */
+export async function listCaseViewable(db: DbOrTx, viewer: { userId: string; organisationId: string; role: string }, q: Omit<AccessFactsQuery, 'userId'>, limit: number): Promise<string[]> {
+  const f: AccessFactsQuery = { ...q, userId: viewer.userId };
+  const mash = MASH_ROLES.has(viewer.role);
+  const { rows } = await sql<{ id: string }>`
+    SELECT c.id FROM children c
+    WHERE ${liveBreakGlass(f)}
+      OR (c.shielded AND ${sealHolder(f)})
+      OR (NOT c.shielded AND (
+        ${ownInvolvement(f)} OR ${teamInvolvement(f)}
+        OR (${mash} AND c.responsible_council_id = ${viewer.organisationId}::uuid)))
+    ORDER BY c.id
+    LIMIT ${limit}`.execute(db);
+  return rows.map((r) => r.id);
+}

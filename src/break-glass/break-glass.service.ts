@@ -1,0 +1,91 @@
+import { inTransaction, type Db } from '../platform/db/database.js';
+import { NotFoundError, ValidationError } from '../platform/http/errors.js';
+import type { Clock } from '../platform/time/clock.js';
+import { formatDate, ukDate } from '../platform/time/calendar-date.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { auditActor, type Viewer } from '../access/viewer.js';
+import { matchTotpStep } from '../accounts/totp.js';
+import { acceptTotpStep } from '../accounts/users.repository.js';
+import type { SignInService } from '../accounts/sign-in.service.js';
+import type { NotificationsService } from '../notifications/notifications.service.js';
+import { raiseAlert } from '../oversight/oversight.repository.js';
+import { isUuid } from '../involvements/field-errors.js';
+import { findChildCouncil, findTotp, insertGrant, latestBreakGlassEntryId, leadProfessionalUsers, linkAlert } from './break-glass.repository.js';
+
+export const BREAK_GLASS_REASONS = [
+  { code: 'significant_harm', text: 'Immediate risk of significant harm' },
+  { code: 'emergency_medical', text: 'Emergency medical treatment' },
+  { code: 'police_emergency', text: 'Police emergency' },
+  { code: 'missing_child', text: 'Missing child' },
+  { code: 'other', text: 'Other' },
+] as const;
+
+export interface BreakGlassInput {
+  reasonCode: string;
+  reasonText: string;
+  code: string;
+}
+
+const HOUR_MS = 3_600_000;
+const WRONG_CODE = 'The security code is wrong or has already been used. Enter the current code from your authenticator app';
+export const NO_TOTP = 'Emergency access needs a fresh code from an authenticator app, and your account does not have one set up. Ask your council\'s duty team to look instead, or your administrator to set up your authenticator';
+
+/**
+ * Break-glass (SECURITY §1): a grant, not a flag. A coded reason and free text, a fresh TOTP code
+ * checked now (a code already used is refused), a grant that ends after the configured hours, and
+ * in the same transaction: the audit entry, an alert in the child's council's oversight queue (its
+ * review there is the grant's review) and notices to the lead professional and the council's duty
+ * inbox. A refused attempt is committed with its audit entry.
+ */
+export class BreakGlassService {
+  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; notifications: NotificationsService; signIn: SignInService; hours: number }) {}
+
+  async grant(viewer: Viewer, childId: string, input: BreakGlassInput, requestId: string | null): Promise<{ grantId: string; expiresAt: Date }> {
+    if (viewer.kind !== 'user' || !isUuid(childId)) throw new NotFoundError('No child with this reference');
+    const id = childId.toLowerCase();
+    const reason = BREAK_GLASS_REASONS.find((r) => r.code === input.reasonCode);
+    const text = input.reasonText.trim();
+    const code = input.code.replace(/\s/g, '');
+    const fields: Record<string, string> = {};
+    if (!reason) fields['reasonCode'] = 'Select why you need emergency access';
+    if (!text) fields['reasonText'] = 'Describe the emergency and why you need this child\'s case record now';
+    else if (text.length > 1000) fields['reasonText'] = 'The description must be 1000 characters or fewer';
+    if (!/^[0-9]{6}$/.test(code)) fields['code'] = 'Enter the 6-digit code from your authenticator app';
+    const user = await findTotp(this.deps.db, viewer.userId);
+    if (!user?.totp_secret || !user.totp_enrolled_at) fields['code'] = NO_TOTP;
+    if (Object.keys(fields).length > 0 || !reason || !user?.totp_secret) throw new ValidationError('Check the emergency access request', fields);
+    const secret = this.deps.signIn.openSecret(user.id, user.totp_secret);
+    const auditReason = `${reason.text}: ${text}`.slice(0, 1000);
+
+    const outcome = await inTransaction(this.deps.db, async (tx) => {
+      const child = await findChildCouncil(tx, id);
+      if (!child) return { kind: 'missing' as const };
+      const now = this.deps.clock.now();
+      const step = matchTotpStep(secret, code, now);
+      if (step === null || !(await acceptTotpStep(tx, user.id, step))) {
+        await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'break_glass', childId: id, basis: 'wrong or reused security code', reason: auditReason, outcome: 'refused', requestId });
+        return { kind: 'bad-code' as const };
+      }
+      const expiresAt = new Date(now.getTime() + this.deps.hours * HOUR_MS);
+      const grantId = await insertGrant(tx, { userId: viewer.userId, childId: id, reasonCode: reason.code, reasonText: text, grantedAt: now, expiresAt });
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'break_glass', childId: id, basis: 'break-glass: fresh security code', reason: auditReason, outcome: 'allowed', requestId });
+      const entryId = await latestBreakGlassEntryId(tx, viewer.userId, id);
+      const alertId = await raiseAlert(tx, {
+        rule: 'break_glass_used', subjectUserId: viewer.userId, subjectApiClient: null, organisationId: viewer.organisationId,
+        councilId: child.responsible_council_id, childId: id, windowKey: `grant:${grantId}`, windowStart: now, windowEnd: expiresAt, raisedAt: now,
+        summary: `Emergency access (${reason.text.toLowerCase()}) granted on ${formatDate(ukDate(now))} for ${this.deps.hours} hours`, entryIds: [entryId],
+      });
+      await linkAlert(tx, grantId, alertId);
+      const leads = await leadProfessionalUsers(tx, id, ukDate(now));
+      const notice = { kind: 'break_glass_used' as const, childId: id, actorUserId: viewer.userId, actorOrganisationId: viewer.organisationId, reason: auditReason };
+      await this.deps.notifications.send(tx, [
+        { ...notice, recipientCouncilId: child.responsible_council_id },
+        ...leads.filter((u) => u !== viewer.userId).map((u) => ({ ...notice, recipientUserId: u })),
+      ]);
+      return { kind: 'granted' as const, grantId, expiresAt };
+    });
+    if (outcome.kind === 'missing') throw new NotFoundError('No child with this reference');
+    if (outcome.kind === 'bad-code') throw new ValidationError('Check the emergency access request', { code: WRONG_CODE });
+    return { grantId: outcome.grantId, expiresAt: outcome.expiresAt };
+  }
+}
