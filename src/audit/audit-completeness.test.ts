@@ -134,8 +134,9 @@ const writeRoutes: WriteRoute[] = [
   {
     name: 'PUT /api/v1/sources/{system}/flags/{id}',
     table: 'child_flags',
-    // A different start each time: the same flag sent under another id is an idempotent no-op.
-    request: (n) => mosaic.call('PUT', `/api/v1/sources/mosaic/flags/FLAG-${String(n)}`, { childId: fedChildId, kind: 'child_in_need', councilCode: mosaicCode, startedOn: `2026-09-${String(10 + (n % 18))}` }),
+    // A different kind each time: a child has one open flag of a kind, and sending it again under
+    // another id is an idempotent no-op (200, nothing written, nothing audited).
+    request: (n) => mosaic.call('PUT', `/api/v1/sources/mosaic/flags/FLAG-${String(n)}`, { childId: fedChildId, kind: FLAG_KINDS_TO_SEND[flagsSent++ % FLAG_KINDS_TO_SEND.length], councilCode: mosaicCode, startedOn: '2026-09-10' }),
     status: 201,
   },
   {
@@ -152,6 +153,8 @@ const writeRoutes: WriteRoute[] = [
   },
 ];
 let writes = 0;
+const FLAG_KINDS_TO_SEND = ['child_in_need', 'child_protection_plan', 'looked_after'];
+let flagsSent = 0;
 
 before(async () => {
   t = await buildTestApp({ appRole: true });

@@ -37,7 +37,7 @@ test('seeding writes the generated children, sealed, with progress after every b
     assert.equal(total, 600);
     progress.push(done);
   } });
-  assert.deepEqual(result, { created: 600, resumedFrom: 0 });
+  assert.deepEqual(result, { created: 600, resumedFrom: 0, withInvolvements: 0 });
   assert.deepEqual(progress, [250, 500, 600]);
 
   const service = new ChildrenService({ db: seeded.database.db, keys });
@@ -55,15 +55,15 @@ test('seeding writes the generated children, sealed, with progress after every b
 });
 
 test('seeding again does nothing, whatever the seed', async () => {
-  assert.deepEqual(await seedChildren({ db: seeded.database.db, keys, clock }, { count: 600, seed: 11 }), { created: 0, resumedFrom: 600 });
-  assert.deepEqual(await seedChildren({ db: seeded.database.db, keys, clock }, { count: 900, seed: 12 }), { created: 0, resumedFrom: 600 });
+  assert.deepEqual(await seedChildren({ db: seeded.database.db, keys, clock }, { count: 600, seed: 11 }), { created: 0, resumedFrom: 600, withInvolvements: 0 });
+  assert.deepEqual(await seedChildren({ db: seeded.database.db, keys, clock }, { count: 900, seed: 12 }), { created: 0, resumedFrom: 600, withInvolvements: 0 });
 });
 
 test('an interrupted seed carries on where it stopped, giving the same children as one run', async () => {
   const { database } = await worldWithCouncils();
   await seedChildren({ db: database.db, keys, clock }, { count: 300, seed: 5, batchSize: 100 });
   const result = await seedChildren({ db: database.db, keys, clock }, { count: 700, seed: 5, batchSize: 100 });
-  assert.deepEqual(result, { created: 400, resumedFrom: 300 });
+  assert.deepEqual(result, { created: 400, resumedFrom: 300, withInvolvements: 0 });
   const service = new ChildrenService({ db: database.db, keys });
   assert.equal(await service.count(), 700);
   const generated = [...generateChildren({ seed: 5, count: 700, today: '2026-11-22' })];

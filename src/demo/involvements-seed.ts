@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
-import type { Db } from '../platform/db/database.js';
+import type { Db, DbOrTx } from '../platform/db/database.js';
 import type { PractitionersTable } from '../platform/db/schema.js';
 import type { Clock } from '../platform/time/clock.js';
-import { toUtcDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
+import { ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { RecordTrigger } from '../children/child-identity.js';
 import type { EndReason, FlagKind, InvolvementRole, SensitiveBasis, SensitiveService } from '../involvements/involvement-codes.js';
 import {
@@ -74,17 +74,13 @@ export async function seedInvolvements(deps: { db: Db; clock: Clock }, options: 
   const total = await countChildrenWithoutAreaHistory(db);
   if (total === 0) return result;
 
-  const directory = new Directory(await listDirectoryOrganisations(db), await listDirectoryPractitioners(db));
-  const today = dayNumber(options.today ?? ukDate(deps.clock.now()));
+  const planner = await InvolvementPlanner.load(deps, options);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
 
   let page = await listDemoChildrenToPlan(db, null, batchSize);
   let writing: Promise<void> = Promise.resolve();
   while (page.length > 0) {
-    const rows: { involvements: BulkInvolvement[]; flags: BulkFlag[]; areas: BulkArea[] } = { involvements: [], flags: [], areas: [] };
-    for (const child of page) {
-      new ChildPlan(options.seed, child, directory, today, rows).build();
-    }
+    const rows = planner.plan(page);
     await writing;
     // The next page is read while this one is written (keyset paging on id is unaffected by the
     // write), and the batch after is planned while that write is still in flight.
@@ -105,6 +101,29 @@ export async function seedInvolvements(deps: { db: Db; clock: Clock }, options: 
   }
   await writing;
   return result;
+}
+
+export type PlannedRows = { involvements: BulkInvolvement[]; flags: BulkFlag[]; areas: BulkArea[] };
+
+/**
+ * Plans children's involvements, flags and areas against the directory, loaded once. Used by
+ * {@link seedInvolvements} and by the children seed, which plans each batch as soon as it is
+ * written so the database writes involvements while the next batch is being sealed. A child's
+ * rows are the same either way.
+ */
+export class InvolvementPlanner {
+  private constructor(private readonly seed: number, private readonly directory: Directory, private readonly today: number) {}
+
+  static async load(deps: { db: DbOrTx; clock: Clock }, options: { seed: number; today?: CalendarDate }): Promise<InvolvementPlanner> {
+    const directory = new Directory(await listDirectoryOrganisations(deps.db), await listDirectoryPractitioners(deps.db));
+    return new InvolvementPlanner(options.seed, directory, dayNumber(options.today ?? ukDate(deps.clock.now())));
+  }
+
+  plan(children: readonly ChildToPlan[]): PlannedRows {
+    const rows: PlannedRows = { involvements: [], flags: [], areas: [] };
+    for (const child of children) new ChildPlan(this.seed, child, this.directory, this.today, rows).build();
+    return rows;
+  }
 }
 
 // ---- the directory, indexed for picking ----
@@ -182,7 +201,8 @@ function dialCode(phone: string | null): string | null {
 
 // ---- one child's rows ----
 
-interface SeedChild {
+/** A child as the planner needs it: clear facts and which kinds of identifier it has. */
+export interface ChildToPlan {
   id: string;
   responsible_council_id: string;
   record_trigger: RecordTrigger;
@@ -234,7 +254,7 @@ class ChildPlan {
 
   constructor(
     seed: number,
-    private readonly child: SeedChild,
+    private readonly child: ChildToPlan,
     private readonly dir: Directory,
     private readonly today: number,
     private readonly out: { involvements: BulkInvolvement[]; flags: BulkFlag[]; areas: BulkArea[] },
@@ -518,9 +538,18 @@ function sfc32(a: number, b: number, c: number, d: number): () => number {
 
 /** Days since 1970-01-01, for cheap arithmetic on many dates. */
 function dayNumber(date: CalendarDate): number {
-  return Math.round(toUtcDate(date).getTime() / 86_400_000);
+  // YYYY-MM-DD from a date column or the clock: already a valid date.
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000;
 }
 
+// A seed writes a few rows per child over a few thousand distinct days: format each day once.
+const formattedDays = new Map<number, CalendarDate>();
+
 function fromDayNumber(day: number): CalendarDate {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  let date = formattedDays.get(day);
+  if (date === undefined) {
+    date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (formattedDays.size < 100_000) formattedDays.set(day, date);
+  }
+  return date;
 }

@@ -10,7 +10,7 @@ import { insertPractitioners, type NewPractitioner } from '../organisations/prac
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from './demo-accounts.js';
 import { DEMO_AGENCIES, DEMO_COUNCILS, GP_PRACTICES_PER_COUNCIL, PRACTITIONER_ROLES, SCHOOLS_PER_COUNCIL } from './demo-directory.js';
 import { seedChildren } from './children-seed.js';
-import { seedInvolvements } from './involvements-seed.js';
+import { InvolvementPlanner, seedInvolvements } from './involvements-seed.js';
 import { FOLLOWED_SHIELD } from './child-details-generator.js';
 import { addFirstSealHolders, findUsersByEmail } from './demo-records.repository.js';
 import { seedScenarios } from './scenarios.js';
@@ -55,11 +55,14 @@ const SEALS_PER_DEMO_SOCIAL_WORKER = 3;
  */
 export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersService; keys: Keyring }, options: SeedOptions): Promise<SeedResult> {
   const directory = (await countOrganisations(deps.db)) > 0 ? null : await seedDirectory(deps, options);
+  // Each batch of children is followed by its involvements, flags and areas, written while the
+  // next batch is sealed; the involvements seed then completes any child left without them (an
+  // interrupted run, or children added some other way) and is a no-op otherwise.
+  const planner = await InvolvementPlanner.load(deps, { seed: options.seed });
   const children = await seedChildren(
     { db: deps.db, keys: deps.keys, clock: deps.clock },
-    { count: options.children, seed: options.seed, onProgress: (done, total) => options.onProgress?.('children', done, total) },
+    { count: options.children, seed: options.seed, involvements: planner, onProgress: (done, total) => options.onProgress?.('children', done, total) },
   );
-  // Every child without area history gets its involvements, flags and areas; a no-op on a re-run.
   const involvements = await seedInvolvements(
     { db: deps.db, clock: deps.clock },
     { seed: options.seed, onProgress: (done, total) => options.onProgress?.('involvements', done, total) },
@@ -72,7 +75,7 @@ export async function seedDemoWorld(deps: { db: Db; clock: Clock; users: UsersSe
     practitioners: directory?.practitioners ?? 0,
     accounts: directory?.accounts ?? 0,
     children: children.created,
-    childrenWithInvolvements: involvements.children,
+    childrenWithInvolvements: children.withInvolvements + involvements.children,
     sealHolders,
     scenarioChildren,
   };
