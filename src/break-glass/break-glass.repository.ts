@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
-import type { CalendarDate } from '../platform/time/calendar-date.js';
 
 export function findChildCouncil(db: DbOrTx, childId: string) {
   return db.selectFrom('children').select(['id', 'responsible_council_id']).where('id', '=', childId).forUpdate().executeTakeFirst();
@@ -22,20 +21,6 @@ export async function latestBreakGlassEntryId(db: DbOrTx, userId: string, childI
   const { rows } = await sql<{ id: string | number }>`
     SELECT max(id) AS id FROM audit_entries WHERE action = 'break_glass' AND actor_user_id = ${userId}::uuid AND child_id = ${childId}::uuid`.execute(db);
   return Number(rows[0]?.id ?? 0);
-}
-
-/** The users behind the child's open lead-professional involvement today. */
-export async function leadProfessionalUsers(db: DbOrTx, childId: string, today: CalendarDate): Promise<string[]> {
-  const rows = await db.selectFrom('involvements as i')
-    .innerJoin('users as u', 'u.practitioner_id', 'i.practitioner_id')
-    .select('u.id')
-    .where('i.child_id', '=', childId)
-    .where('i.is_lead_professional', '=', true)
-    .where('i.started_on', '<=', today)
-    .where((eb) => eb.or([eb('i.ended_on', 'is', null), eb('i.ended_on', '>', today)]))
-    .where('u.disabled_at', 'is', null)
-    .execute();
-  return [...new Set(rows.map((r) => r.id))];
 }
 
 export function findTotp(db: DbOrTx, userId: string) {

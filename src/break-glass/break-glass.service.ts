@@ -10,7 +10,8 @@ import type { SignInService } from '../accounts/sign-in.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import { raiseAlert } from '../oversight/oversight.repository.js';
 import { isUuid } from '../involvements/field-errors.js';
-import { findChildCouncil, findTotp, insertGrant, latestBreakGlassEntryId, leadProfessionalUsers, linkAlert } from './break-glass.repository.js';
+import { findChildCouncil, findTotp, insertGrant, latestBreakGlassEntryId, linkAlert } from './break-glass.repository.js';
+import { findLeadProfessionalUsers } from '../notifications/notifications.repository.js';
 
 export const BREAK_GLASS_REASONS = [
   { code: 'significant_harm', text: 'Immediate risk of significant harm' },
@@ -76,7 +77,7 @@ export class BreakGlassService {
         summary: `Emergency access (${reason.text.toLowerCase()}) granted on ${formatDate(ukDate(now))} for ${this.deps.hours} hours`, entryIds: [entryId],
       });
       await linkAlert(tx, grantId, alertId);
-      const leads = await leadProfessionalUsers(tx, id, ukDate(now));
+      const leads = await findLeadProfessionalUsers(tx, id, ukDate(now));
       const notice = { kind: 'break_glass_used' as const, childId: id, actorUserId: viewer.userId, actorOrganisationId: viewer.organisationId, reason: auditReason };
       await this.deps.notifications.send(tx, [
         { ...notice, recipientCouncilId: child.responsible_council_id },
