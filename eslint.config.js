@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', '.test-data/', 'bench-results/', 'bin/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', '.test-data/', 'bench-results/', 'chaos/results/', 'bin/', 'eslint.config.js'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
@@ -23,6 +23,16 @@ export default tseslint.config(
   {
     files: ['**/*.repository.ts', 'migrations/**', 'src/platform/db/**', '**/*.test.ts', 'test/**', 'scripts/**', 'bench/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // Browser scripts served as static files: plain JavaScript outside the TypeScript project.
+    files: ['src/platform/views/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly' },
+    },
   },
   {
     files: ['**/*.test.ts', 'test/**'],

@@ -33,3 +33,27 @@ export async function endSession(db: DbOrTx, idHash: Buffer, at: Date): Promise<
 export async function endAllSessionsOfUser(db: DbOrTx, userId: string, at: Date): Promise<void> {
   await db.updateTable('sessions').set({ ended_at: at }).where('user_id', '=', userId).where('ended_at', 'is', null).execute();
 }
+
+export type WebAuthnPurpose = 'registration' | 'authentication';
+
+/** Keeps a WebAuthn challenge on the session, replacing any earlier one. */
+export async function setWebAuthnChallenge(db: DbOrTx, idHash: Buffer, challenge: { value: string; purpose: WebAuthnPurpose; expiresAt: Date }): Promise<void> {
+  await db.updateTable('sessions')
+    .set({ webauthn_challenge: challenge.value, webauthn_purpose: challenge.purpose, webauthn_expires_at: challenge.expiresAt })
+    .where('id_hash', '=', idHash).where('ended_at', 'is', null).execute();
+}
+
+/**
+ * Takes the session's challenge and clears it in one statement, so it can be answered once even
+ * by two requests at the same moment. Returns it whatever its purpose or age; the caller checks.
+ */
+export async function takeWebAuthnChallenge(db: DbOrTx, idHash: Buffer) {
+  const taken = await db.with('old', (q) => q.selectFrom('sessions').select(['id_hash', 'webauthn_challenge', 'webauthn_purpose', 'webauthn_expires_at'])
+    .where('id_hash', '=', idHash).where('webauthn_challenge', 'is not', null).forUpdate())
+    .updateTable('sessions').from('old')
+    .set({ webauthn_challenge: null, webauthn_purpose: null, webauthn_expires_at: null })
+    .whereRef('sessions.id_hash', '=', 'old.id_hash')
+    .returning(['old.webauthn_challenge as challenge', 'old.webauthn_purpose as purpose', 'old.webauthn_expires_at as expiresAt'])
+    .executeTakeFirst();
+  return taken?.challenge && taken.purpose && taken.expiresAt ? { challenge: taken.challenge, purpose: taken.purpose, expiresAt: taken.expiresAt } : null;
+}

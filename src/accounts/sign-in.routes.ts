@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Config } from '../platform/config/config.js';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
+import type { SessionState } from '../platform/http/request-context.js';
 import type { SessionsService } from './sessions.service.js';
 import type { SignInService } from './sign-in.service.js';
 
@@ -11,6 +12,11 @@ const PasswordForm = Type.Object(
 );
 const CodeForm = Type.Object(
   { _csrf: Type.Optional(Type.String({ maxLength: 200 })), code: Type.Optional(Type.String({ maxLength: 20 })) },
+  { additionalProperties: false },
+);
+/** The browser's WebAuthn response, as JSON in a hidden field filled in by /public/security-key.js. */
+const SecurityKeyForm = Type.Object(
+  { _csrf: Type.Optional(Type.String({ maxLength: 200 })), credential: Type.Optional(Type.String({ maxLength: 20_000 })) },
   { additionalProperties: false },
 );
 
@@ -54,22 +60,28 @@ export function registerSignInRoutes(
 
   /**
    * The second step has two forms — a code for an enrolled user, or the first code from a newly
-   * set-up app — that differ only in which check runs and which page re-shows on a wrong code.
+   * set-up app — that differ only in which check runs and which page re-shows on a wrong code. An
+   * enrolled user with a security key is offered it on the same page (it needs JavaScript; the
+   * code form works without).
    */
+  const challengePage = async (session: SessionState) => ({
+    template: 'accounts/views/mfa-challenge.njk',
+    context: { securityKeyOptions: await signIn.securityKeyOptions(session) },
+  });
   const secondSteps = [
     {
       url: '/sign-in/mfa',
       stage: 'mfa_challenge',
       otherUrl: '/sign-in/mfa/setup',
       check: (userId: string, code: string, requestId: string) => signIn.checkCode(userId, code, requestId),
-      page: async () => ({ template: 'accounts/views/mfa-challenge.njk', context: {} }),
+      page: challengePage,
     },
     {
       url: '/sign-in/mfa/setup',
       stage: 'mfa_enrolment',
       otherUrl: '/sign-in/mfa',
       check: (userId: string, code: string, requestId: string) => signIn.confirmEnrolment(userId, code, requestId),
-      page: async (userId: string) => ({ template: 'accounts/views/mfa-setup.njk', context: await signIn.enrolment(userId) }),
+      page: async (session: SessionState) => ({ template: 'accounts/views/mfa-setup.njk', context: await signIn.enrolment(session.userId) }),
     },
   ] as const;
 
@@ -77,7 +89,7 @@ export function registerSignInRoutes(
     app.get(step.url, { config: { access: 'mfa' }, schema: { hide: true } }, async (request, reply) => {
       const session = request.session!;
       if (session.stage !== step.stage) return reply.redirect(step.otherUrl);
-      const { template, context } = await step.page(session.userId);
+      const { template, context } = await step.page(session);
       return reply.renderPage(template, { ...context, fieldErrors: {} });
     });
 
@@ -94,11 +106,33 @@ export function registerSignInRoutes(
           return reply.redirect('/', 303);
         }
         const fieldErrors = { code: outcome.message };
-        const { template, context } = await step.page(session.userId);
+        const { template, context } = await step.page(session);
         return reply.code(400).renderPage(template, { ...context, fieldErrors, errors: errorList(fieldErrors) });
       },
     );
   }
+
+  app.post<{ Body: Static<typeof SecurityKeyForm> }>(
+    '/sign-in/mfa/security-key',
+    { config: { access: 'mfa', rateLimit: signInRateLimit }, schema: { body: SecurityKeyForm, hide: true } },
+    async (request, reply) => {
+      const session = request.session!;
+      if (session.stage !== 'mfa_challenge') return reply.redirect('/sign-in/mfa/setup', 303);
+      const credential = request.body.credential ?? '';
+      // No response means the browser did not ask the key (cancelled, timed out, no JavaScript):
+      // nothing was tried, so nothing counts toward the lockout.
+      const outcome = credential
+        ? await signIn.checkSecurityKey(session, credential, request.id)
+        : { ok: false as const, message: 'Use your security key when your browser asks, or enter a code from your authenticator app' };
+      if (outcome.ok) {
+        setSessionCookie(reply, config, await sessions.rotate(session, 'active'));
+        return reply.redirect('/', 303);
+      }
+      const fieldErrors = { 'security-key': outcome.message };
+      const { template, context } = await challengePage(session);
+      return reply.code(400).renderPage(template, { ...context, fieldErrors, errors: errorList(fieldErrors) });
+    },
+  );
 
   app.post('/sign-out', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     if (request.session) await sessions.end(request.session);

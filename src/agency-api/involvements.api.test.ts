@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anOrganisation } from '../../test/factories/accounts.js';
 import { anAgencySystem, type AgencySystem } from '../../test/factories/api-clients.js';
-import { aChildRecordInput, councilCodeOf } from '../../test/factories/children.js';
+import { aChildRecordInput, aDistinctIdentity, councilCodeOf } from '../../test/factories/children.js';
 
 let t: TestApp;
 let leeds: { id: string; code: string };
@@ -44,7 +44,7 @@ let sequence = 0;
 async function aFedChild(): Promise<{ childId: string; sourceId: string }> {
   sequence += 1;
   const sourceId = `CH-${String(sequence)}`;
-  const response = await mosaic.call('PUT', `/api/v1/sources/mosaic/children/${sourceId}`, aChildRecordInput(leeds.code, { familyName: `Feedchild${'abcdefghij'[sequence % 10]!}`, givenNames: 'Sam', dateOfBirth: `2014-0${String((sequence % 9) + 1)}-11` }));
+  const response = await mosaic.call('PUT', `/api/v1/sources/mosaic/children/${sourceId}`, aChildRecordInput(leeds.code, aDistinctIdentity(sequence)));
   assert.equal(response.statusCode, 201, response.body);
   return { childId: response.json<{ childId: string }>().childId, sourceId };
 }

@@ -20,6 +20,7 @@ import '../platform/http/request-context.js';
 import { readSessionCookie, clearSessionCookie } from '../accounts/session-cookie.js';
 import { registerSignInRoutes } from '../accounts/sign-in.routes.js';
 import { registerOidcRoutes } from '../accounts/oidc/oidc.routes.js';
+import { registerSecurityKeyRoutes } from '../accounts/security-keys.routes.js';
 import { bearerToken } from '../api-clients/api-clients.service.js';
 import { registerOAuthRoutes } from '../api-clients/oauth.routes.js';
 import { registerOrganisationRoutes } from '../organisations/organisations.routes.js';
@@ -35,6 +36,7 @@ import { registerOversightRoutes } from '../oversight/oversight.routes.js';
 import { registerCaseViewRoutes } from '../case-view/case-view.routes.js';
 import { registerBreakGlassRoutes } from '../break-glass/break-glass.routes.js';
 import { registerAdministrationRoutes } from '../administration/administration.routes.js';
+import { registerMatchReviewRoutes } from '../match-review/match-review.routes.js';
 import { registerNotificationRoutes } from '../notifications/notifications.routes.js';
 import { inTransaction } from '../platform/db/database.js';
 import { registerHealthRoutes } from './health.routes.js';
@@ -98,6 +100,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     }
   });
+  app.addHook('onRoute', (route) => {
+    const limit = route.config?.rateLimit;
+    if (!limit || typeof limit !== 'object' || typeof limit.max !== 'number') return;
+    // Signed-in users and agency clients are counted once they are known (route-access's
+    // preHandler runs before route-level hooks); sign-in pages count per address, on arrival.
+    const known = route.config?.access === 'user' || route.config?.access === 'api-client';
+    // A new object: routes may share one limit object, which must not be scaled twice.
+    route.config = { ...route.config, rateLimit: { ...limit, max: limit.max * config.rateLimitFactor, ...(known ? { hook: 'preHandler' as const } : {}) } };
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -109,7 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Platform.
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
-  await app.register(fastifyRateLimit, { global: false });
+  // Limits count per signed-in user or agency client, not per address: a council's staff share
+  // one address behind its proxy. Callers not yet signed in count per address.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    keyGenerator: (request) => (request.user ? `user:${request.user.id}` : request.apiCaller ? `client:${request.apiCaller.clientId}` : request.ip),
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -145,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, { db });
   registerSignInRoutes(app, { config, signIn, sessions });
   if (services.oidcSignIn) registerOidcRoutes(app, { config, oidcSignIn: services.oidcSignIn, sessions });
+  registerSecurityKeyRoutes(app, { securityKeys: services.securityKeys });
   registerHomeRoutes(app);
   registerOAuthRoutes(app, { apiClients });
   registerOrganisationRoutes(app, { organisations });
@@ -174,9 +191,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSubjectAccessRoutes(app, { subjectAccess: services.subjectAccess });
   registerOversightRoutes(app, { oversight: services.oversight });
   registerAdministrationRoutes(app, { administration: services.administration });
+  registerMatchReviewRoutes(app, { matchReview: services.matchReview });
   registerChildPages(app, { childRecords: services.childRecords, organisations, users: services.users });
   registerCaseViewRoutes(app, { caseView: services.caseView });
-  registerBreakGlassRoutes(app, { breakGlass: services.breakGlass, hours: config.breakGlassHours });
+  registerBreakGlassRoutes(app, { breakGlass: services.breakGlass, signIn, hours: config.breakGlassHours });
   registerNotificationRoutes(app, { notifications: services.notifications });
 
   await registerImportRoutes(app, { imports: services.imports });

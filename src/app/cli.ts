@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { PROJECT_ROOT } from '../platform/config/paths.js';
 import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../platform/config/config.js';
 import { createLogger, type Logger } from '../platform/logging/logger.js';
 import { DomainError } from '../platform/http/errors.js';
@@ -221,7 +223,20 @@ export function buildProgram(): Command {
       else console.log('The walkthrough children are not in this database: start the demo with  npm start  (or run  npx signpost seed).');
     });
 
-  registerMatchCommands(program);
+  program.command('bench [scenarios...]')
+    .description('run benchmark scenarios (find, view, overload, import, audit; default all) over HTTP on loopback; same as npm run bench')
+    .option('--children <sizes>', 'comma-separated world sizes, e.g. 10000,100000,1000000', '10000,100000')
+    .option('--runs <n>', 'runs per scenario (the median is reported)', '3')
+    .action(async (scenarios: string[], options: { children: string; runs: string }) => {
+      // The benchmark drives this CLI in separate processes, so it runs as a process of its own.
+      const { spawn } = await import('node:child_process');
+      const args = ['--import', 'tsx', path.join(PROJECT_ROOT, 'bench', 'run.ts'), '--children', options.children, '--runs', options.runs];
+      if (scenarios.length > 0) args.push('--scenario', scenarios.join(','));
+      const code = await new Promise<number>((resolve) => spawn(process.execPath, args, { stdio: 'inherit' }).on('exit', (c) => resolve(c ?? 1)));
+      process.exitCode = code;
+    });
+
+  registerMatchCommands(program, (work) => withServices(program, (services, runtime) => work({ db: runtime.db, children: services.children, clock: systemClock })));
   registerAuditCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys, clock: systemClock })));
   registerOversightCommands(program, (work) => withServices(program, (services) => work(services.oversight)));
   registerImportCommand(program, (work) => withServices(program, (services) => work({ imports: services.imports, organisations: services.organisations })));

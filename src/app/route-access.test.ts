@@ -40,6 +40,6 @@ test('only the sign-in pages, health, OpenAPI, the token endpoint and assets are
     .filter((r) => r.access === 'public' || r.access === 'oauth-client')
     .filter((r) => r.method !== 'HEAD')
     .map((r) => r.url)
-    .filter((url) => !/^\/(assets|stylesheets|public)\//.test(url));
+    .filter((url) => !/^\/(assets|stylesheets|public|vendor)\//.test(url));
   assert.deepEqual([...new Set(publicRoutes)].sort(), ['/healthz', '/oauth/token', '/openapi.json', '/sign-in', '/sign-out', '/signed-out'].sort());
 });

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, councilCodeOf } from '../../test/factories/children.js';
+import { aChild, aChildRecordInput, aDistinctIdentity, councilCodeOf } from '../../test/factories/children.js';
 import { anAgencySystem, type AgencySystem } from '../../test/factories/api-clients.js';
 import { signInAs, type HttpSession } from '../../test/http-session.js';
 import type { Viewer } from '../access/viewer.js';
@@ -94,7 +94,7 @@ let upserts = 0;
 /** A new source id each time, so every call creates a child. */
 const upsertNewChild = () => {
   upserts += 1;
-  return police.call('PUT', `/api/v1/sources/niche-rms/children/AC-${String(upserts)}`, aChildRecordInput(councilCode, { givenNames: 'Barnaby', familyName: `Quillfeather${String(upserts)}`, dateOfBirth: '2015-02-03' }));
+  return police.call('PUT', `/api/v1/sources/niche-rms/children/AC-${String(upserts)}`, aChildRecordInput(councilCode, aDistinctIdentity(upserts)));
 };
 
 /**
@@ -202,7 +202,7 @@ describe('every route that touches a child leaves exactly one audit entry', () =
     const newChild = created.response.json<{ childId: string }>().childId;
     assert.deepEqual(created.entries.map((e) => [e.action, e.child_id, e.actor_api_client, e.request_id]), [['create', newChild, police.clientId, created.response.headers['x-request-id']]]);
 
-    const updated = await audited(() => police.call('PUT', `/api/v1/sources/niche-rms/children/AC-${String(upserts)}`, aChildRecordInput(councilCode, { givenNames: 'Barnaby Jude', familyName: `Quillfeather${String(upserts)}`, dateOfBirth: '2015-02-03' })));
+    const updated = await audited(() => police.call('PUT', `/api/v1/sources/niche-rms/children/AC-${String(upserts)}`, aChildRecordInput(councilCode, { ...aDistinctIdentity(upserts), givenNames: 'Barnaby Jude' })));
     assert.equal(updated.response.statusCode, 200, updated.response.body);
     assert.deepEqual(updated.entries.map((e) => [e.action, e.child_id, e.actor_api_client, e.request_id]), [['update', newChild, police.clientId, updated.response.headers['x-request-id']]]);
   });
@@ -264,7 +264,7 @@ describe('a failed audit write fails the request (no audit, no data)', () => {
     // An update of an existing child (the one the first describe block created) is refused too.
     const existing = await t.database.db.selectFrom('audit_entries').select('child_id').where('action', '=', 'create').where('actor_api_client', '=', police.clientId).executeTakeFirstOrThrow();
     const before = await rowOf(existing.child_id!);
-    const updated = await audited(() => police.call('PUT', '/api/v1/sources/niche-rms/children/AC-1', aChildRecordInput(councilCode, { givenNames: 'Barnaby Changed', familyName: 'Quillfeather1', dateOfBirth: '2015-02-03' })));
+    const updated = await audited(() => police.call('PUT', '/api/v1/sources/niche-rms/children/AC-1', aChildRecordInput(councilCode, { ...aDistinctIdentity(1), givenNames: 'Barnaby Changed' })));
     assert.ok(updated.response.statusCode >= 500, `a ${String(updated.response.statusCode)}, not a server error`);
     assert.equal(updated.entries.length, 0);
     assert.deepEqual(await rowOf(existing.child_id!), before, 'the child is unchanged');

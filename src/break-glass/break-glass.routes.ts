@@ -1,25 +1,29 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { viewerForUser } from '../access/viewer.js';
 import { NotFoundError, ValidationError } from '../platform/http/errors.js';
 import { isUuid } from '../involvements/field-errors.js';
+import type { SignInService } from '../accounts/sign-in.service.js';
 import { BREAK_GLASS_REASONS, type BreakGlassService } from './break-glass.service.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 200 }) });
 type IdParamsType = Static<typeof IdParams>;
 const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
-const BreakGlassForm = Type.Object({ _csrf: short(200), reasonCode: short(50), reasonText: short(2000), code: short(20) }, { additionalProperties: false });
+/** `credential`: a security key's answer (JSON), filled in by /public/security-key.js instead of a code. */
+const BreakGlassForm = Type.Object({ _csrf: short(200), reasonCode: short(50), reasonText: short(2000), code: short(20), credential: short(20_000) }, { additionalProperties: false });
 type BreakGlassFormBody = Static<typeof BreakGlassForm>;
 
 /**
  * Break-glass: the request form and the grant. Its review is the alert it raises, worked in the
  * oversight alert queue (/oversight/alerts) by the child's council's information-governance officers.
  */
-export function registerBreakGlassRoutes(app: FastifyInstance, deps: { breakGlass: BreakGlassService; hours: number }): void {
-  const page = (reply: FastifyReply, childId: string, values: BreakGlassFormBody, fieldErrors: Record<string, string>) =>
+export function registerBreakGlassRoutes(app: FastifyInstance, deps: { breakGlass: BreakGlassService; signIn: SignInService; hours: number }): void {
+  // A person with a security key is offered it instead of a code: a fresh challenge with each form.
+  const page = async (request: FastifyRequest, reply: FastifyReply, childId: string, values: BreakGlassFormBody, fieldErrors: Record<string, string>) =>
     reply.renderPage('break-glass/views/break-glass.njk', {
       childId, reasons: BREAK_GLASS_REASONS, hours: deps.hours, values: { reasonCode: values.reasonCode, reasonText: values.reasonText }, fieldErrors,
       errors: Object.entries(fieldErrors).map(([field, text]) => ({ text, href: `#${field}` })),
+      securityKeyOptions: await deps.signIn.securityKeyOptions(request.session!),
     });
   const childIdFrom = (id: string) => {
     if (!isUuid(id)) throw new NotFoundError('No child with this reference');
@@ -27,7 +31,7 @@ export function registerBreakGlassRoutes(app: FastifyInstance, deps: { breakGlas
   };
 
   app.get<{ Params: IdParamsType }>('/children/:id/break-glass', { config: { access: 'user' }, schema: { params: IdParams, hide: true } }, async (request, reply) => {
-    return page(reply, childIdFrom(request.params.id), {}, {});
+    return page(request, reply, childIdFrom(request.params.id), {}, {});
   });
 
   app.post<{ Params: IdParamsType; Body: BreakGlassFormBody }>(
@@ -37,10 +41,11 @@ export function registerBreakGlassRoutes(app: FastifyInstance, deps: { breakGlas
       const childId = childIdFrom(request.params.id);
       const body = request.body;
       try {
-        await deps.breakGlass.grant(viewerForUser(request.user!), childId, { reasonCode: body.reasonCode ?? '', reasonText: body.reasonText ?? '', code: body.code ?? '' }, request.id);
+        const input = { reasonCode: body.reasonCode ?? '', reasonText: body.reasonText ?? '', code: body.code ?? '', credential: body.credential ?? '' };
+        await deps.breakGlass.grant(viewerForUser(request.user!), childId, input, request.id, request.session);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        return page(reply.code(400), childId, body, { ...error.fields });
+        return page(request, reply.code(400), childId, body, { ...error.fields });
       }
       return reply.redirect(`/children/${childId}/case`, 303);
     },

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { buildTestApp, TEST_NOW, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../test/factories/accounts.js';
 import { aChild, aChildRecordInput, councilCodeOf } from '../../test/factories/children.js';
-import { signInAs, type HttpSession } from '../../test/http-session.js';
+import { HttpSession, signInAs } from '../../test/http-session.js';
 import { totpCode } from '../accounts/totp.js';
 import { addDays, ukDate } from '../platform/time/calendar-date.js';
 import { ValidationError } from '../platform/http/errors.js';
 import type { Viewer } from '../access/viewer.js';
 import { NO_TOTP } from './break-glass.service.js';
+import { optionsIn, SoftAuthenticator } from '../../test/webauthn/soft-authenticator.js';
 
 let t: TestApp;
 let council: string;
@@ -148,5 +149,58 @@ describe('break-glass', () => {
       t.services.breakGlass.grant(viewer, '00000000-0000-4000-8000-0000000000aa', { reasonCode: 'police_emergency', reasonText: 'Urgent', code: totpCode(TEST_TOTP_SECRET, t.clock.now()) }, null),
       (error: unknown) => error instanceof Error && (error as { status?: number }).status === 404,
     );
+  });
+
+  test('wrong codes here count toward the account lockout, as at sign-in: once locked, even the right code is refused', async () => {
+    const officer = await aUser(policeOrg, 'practitioner', null, 'lockout@bg-police.test');
+    const viewer: Viewer = { kind: 'user', userId: officer.id, organisationId: policeOrg, role: 'practitioner' };
+    t.clock.set(new Date(t.clock.now().getTime() + 60_000));
+    const wrong = totpCode(TEST_TOTP_SECRET, t.clock.now()) === '000000' ? '111111' : '000000';
+    const attempt = (code: string) => t.services.breakGlass.grant(viewer, childId, { reasonCode: 'police_emergency', reasonText: 'Urgent', code }, null);
+    const refusedWith = (message: RegExp) => (error: unknown) => error instanceof ValidationError && message.test(error.fields['code'] ?? '');
+    const { maxFailures } = t.config.signIn;
+    for (let n = 1; n <= maxFailures; n++) {
+      await assert.rejects(attempt(wrong), refusedWith(/wrong or has already been used/));
+      const row = await t.database.db.selectFrom('users').select(['failed_signins', 'locked_until']).where('id', '=', officer.id).executeTakeFirstOrThrow();
+      assert.equal(row.failed_signins, n);
+      assert.equal(row.locked_until !== null, n === maxFailures, `locked after ${String(n)} wrong codes?`);
+    }
+    t.clock.set(new Date(t.clock.now().getTime() + 31_000));
+    await assert.rejects(attempt(totpCode(TEST_TOTP_SECRET, t.clock.now())), refusedWith(/locked after too many failed attempts/));
+    const browser = new HttpSession(t.app);
+    await browser.get('/sign-in');
+    const passwordStep = await browser.post('/sign-in', { email: officer.email, password: TEST_PASSWORD });
+    assert.match(passwordStep.body, /locked after too many failed attempts/);
+    const refusals = await t.database.db.selectFrom('audit_entries').select('basis').where('action', '=', 'break_glass').where('actor_user_id', '=', officer.id).execute();
+    assert.equal(refusals.length, maxFailures + 1);
+    assert.equal(refusals.at(-1)!.basis, 'account locked');
+    assert.equal((await t.database.db.selectFrom('break_glass_grants').select('id').where('user_id', '=', officer.id).execute()).length, 0);
+  });
+
+  test('a registered security key can stand in for the code; a refused key is recorded and counts toward the lockout', async () => {
+    t.clock.set(new Date(t.clock.now().getTime() + 60_000));
+    const officer = await aUser(policeOrg, 'practitioner', null, 'keyholder@bg-police.test');
+    const browser = await signInAs(t.app, t.clock, officer.email, TEST_PASSWORD, TEST_TOTP_SECRET);
+    const noKeyYet = await browser.get(url());
+    assert.doesNotMatch(noKeyYet.body, /data-options/, 'no key, no key option');
+    const key = new SoftAuthenticator();
+    const add = await browser.get('/account/security-keys/add');
+    assert.equal((await browser.post('/account/security-keys/add', { nickname: 'Warrant card key', credential: JSON.stringify(key.register(optionsIn(add.body).challenge)) })).statusCode, 303);
+
+    const form = await browser.get(url());
+    assert.match(form.body, /Get emergency access with your security key/);
+    const stranger = new SoftAuthenticator();
+    const refused = await browser.post(url(), { reasonCode: 'missing_child', reasonText: 'Child missing overnight', credential: JSON.stringify(stranger.assert(optionsIn(form.body).challenge)) });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /Your security key was not accepted/);
+    assert.match(refused.body, /href="#security-key"/);
+    const failed = await t.database.db.selectFrom('users').select('failed_signins').where('id', '=', officer.id).executeTakeFirstOrThrow();
+    assert.equal(failed.failed_signins, 1);
+
+    const granted = await browser.post(url(), { reasonCode: 'missing_child', reasonText: 'Child missing overnight', credential: JSON.stringify(key.assert(optionsIn(refused.body).challenge)) });
+    assert.equal(granted.statusCode, 303, granted.body);
+    assert.equal((await browser.get(`/children/${childId}/case`)).statusCode, 200);
+    const entries = await t.database.db.selectFrom('audit_entries').select(['outcome', 'basis']).where('action', '=', 'break_glass').where('actor_user_id', '=', officer.id).orderBy('id').execute();
+    assert.deepEqual(entries.map((e) => [e.outcome, e.basis]), [['refused', 'security key: unknown credential'], ['allowed', 'break-glass: fresh security key']]);
   });
 });

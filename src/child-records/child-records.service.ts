@@ -11,22 +11,22 @@ import { loadAccessFacts } from '../access/access-facts.repository.js';
 import { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity, LinkedIdentifier } from '../children/child-identity.js';
 import { validateChildRecord, type ChildRecordInput, type ValidChildRecord } from '../children/child-record-input.js';
-import { retentionFor, type RetentionStatus } from '../children/retention.js';
 import { normaliseUpn } from '../children/upn.js';
 import { findOrganisationByCode } from '../organisations/organisations.repository.js';
 import type { ChildSearchService, ChildSearchResult } from '../search/child-search.service.js';
 import { isUuid } from '../involvements/field-errors.js';
+import { IDENTIFIER_COLUMN, readChildRecordView, SHIELD_REASON_COLUMN, type ChildRecordView } from './child-record-view.js';
 import { SignpostService } from '../involvements/signpost.service.js';
-import type { CouncilContact, Signpost } from '../involvements/signpost.js';
+import { OnlineMatcher, type MatchCandidate } from '../matching/online-match.js';
+import { childScorer } from '../matching/child-model.js';
+import { insertReviewItems, mergedInto, resolveSurvivor } from '../match-review/match-review.repository.js';
+import type { CouncilContact } from '../involvements/signpost.js';
 import {
   addSealHolder,
   findAccessFacts,
   findIdentifierOwners,
-  findLegalHold,
   findShield,
   insertIdentifiers,
-  listIdentifiers,
-  listPeriodEnds,
   listSealHolders,
   lockChild,
   removeShield,
@@ -58,22 +58,7 @@ export interface ShieldSummary {
   council: CouncilContact;
 }
 
-export interface ShieldDetails {
-  reason: string;
-  decidedBy: string;
-  decidedOn: CalendarDate;
-  reviewOn: CalendarDate;
-  council: string;
-}
-
-/** The whole record a practitioner may see with the signpost view. */
-export interface ChildRecordView {
-  child: Child;
-  identifiers: LinkedIdentifier[];
-  retention: RetentionStatus;
-  shield: ShieldDetails | null;
-  signpost: Signpost;
-}
+export type { ChildRecordView, ShieldDetails } from './child-record-view.js';
 
 export type SignpostLook =
   | { kind: 'full'; record: ChildRecordView }
@@ -86,8 +71,6 @@ export interface ShieldInput {
 }
 
 const SOURCE_SYSTEM = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}$/;
-const SHIELD_REASON_COLUMN = 'shield_reason';
-const IDENTIFIER_COLUMN = 'identifier';
 /** Roles a council trusts to shield a child or name its seal-holders. */
 const SHIELDING_ROLES = new Set(['social_worker', 'council_administrator', 'mash_officer']);
 
@@ -100,9 +83,11 @@ const SHIELDING_ROLES = new Set(['social_worker', 'council_administrator', 'mash
 export class ChildRecordsService {
   readonly #children: ChildrenService;
   readonly #signposts: SignpostService;
+  readonly #matcher: OnlineMatcher;
 
-  constructor(private readonly deps: { db: Db; clock: Clock; children: ChildrenService; search: ChildSearchService; audit: AuditService; notifications: NotificationsService; retentionMonths: number }) {
+  constructor(private readonly deps: { db: Db; clock: Clock; children: ChildrenService; search: ChildSearchService; audit: AuditService; notifications: NotificationsService; matcher?: OnlineMatcher; retentionMonths: number }) {
     this.#children = deps.children;
+    this.#matcher = deps.matcher ?? new OnlineMatcher({ children: deps.children, scorer: childScorer() });
     this.#signposts = new SignpostService({ db: deps.db });
   }
 
@@ -168,11 +153,18 @@ export class ChildRecordsService {
     const existing = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
     if (existing) return this.#updateFromSource(viewer, existing.childId, record, councilId, requestId);
 
-    const matches = await this.likelyMatches(record.identity);
+    const [matches, scored] = await Promise.all([this.likelyMatches(record.identity), this.#matcher.candidates(record.identity, record.sex)]);
+    const decision = OnlineMatcher.decide(scored);
     try {
+      if (decision.kind === 'link') {
+        const linked = await this.#linkFromSource(viewer, decision.to, system, record, sourceIdentifier, requestId);
+        if (linked) return linked;
+      }
+      const review = decision.kind === 'new' ? [] : decision.kind === 'link' ? [decision.to, ...decision.review] : decision.review;
       return await inTransaction(this.deps.db, async (tx) => {
         await this.#refuseTakenIdentifiers(tx, null, record.identifiers);
-        const childId = await this.#insert(tx, viewer, record, councilId, [sourceIdentifier], matches);
+        const childId = await this.#insert(tx, viewer, record, councilId, [sourceIdentifier], matches, review);
+        await insertReviewItems(tx, review.map((c) => ({ incomingChildId: childId, existingChildId: c.childId, probability: c.probability, matchWeight: c.matchWeight, contributions: c.contributions, origin: 'feed', createdAt: this.deps.clock.now() })));
         await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'create', childId, basis: `feed from ${system}`, reason: record.recordTrigger, outcome: 'allowed', requestId });
         return { childId, created: true, changed: true };
       });
@@ -183,6 +175,29 @@ export class ChildRecordsService {
       if (!winner) throw error;
       return this.#updateFromSource(viewer, winner.childId, record, councilId, requestId);
     }
+  }
+
+  /**
+   * Automatic link (match probability at or above the link threshold): the existing child gains
+   * this source's id and any identifiers no other child holds; the identity it has stays as it is
+   * (the feed's spelling does not overwrite the record a council keeps). Audited as an update with
+   * the probability. Null when the child is no longer linkable (shredded or merged meanwhile): the
+   * caller then creates a record as usual.
+   */
+  async #linkFromSource(viewer: Viewer, to: MatchCandidate, system: string, record: ValidChildRecord, sourceIdentifier: LinkedIdentifier, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean } | null> {
+    return inTransaction(this.deps.db, async (tx) => {
+      if (!(await lockChild(tx, to.childId)) || (await mergedInto(tx, to.childId)) !== null || !(await this.#children.read(to.childId, tx))) return null;
+      const wanted = await this.#identifierRows(tx, to.childId, [...record.identifiers, sourceIdentifier]);
+      const owners = await findIdentifierOwners(tx, wanted);
+      // An identifier another child already holds stays with that child; the link adds the rest.
+      const held = new Set(owners.map((o) => `${o.kind}|${o.issuer}`));
+      await insertIdentifiers(tx, to.childId, wanted.filter((i) => !held.has(`${i.kind}|${i.issuer}`)));
+      await this.deps.audit.record(tx, {
+        ...auditActor(viewer), action: 'update', childId: to.childId, basis: `feed from ${system}: automatic match`,
+        reason: `record linked to this child (match probability ${to.probability.toFixed(4)})`, outcome: 'allowed', requestId,
+      });
+      return { childId: to.childId, created: false, changed: true };
+    });
   }
 
   async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean }> {
@@ -215,8 +230,10 @@ export class ChildRecordsService {
    * transaction, and returns the full record or, for a shielded child, only the shield summary.
    * A child that does not exist and one the viewer may not see give the same NotFoundError.
    */
-  async lookAt(viewer: Viewer, childId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
-    if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
+  async lookAt(viewer: Viewer, requestedId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
+    if (!isUuid(requestedId)) throw new NotFoundError('No child with this reference');
+    // A record merged into another answers as the surviving record.
+    const childId = await resolveSurvivor(this.deps.db, requestedId);
     const statedReason = reason.trim();
     if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
     // A refused look is committed with its audit entry before the error goes out.
@@ -304,24 +321,8 @@ export class ChildRecordsService {
     return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
   }
 
-  async #record(db: DbOrTx, child: Child): Promise<ChildRecordView> {
-    const today = this.#today();
-    const [signpost, identifierRows, periodEnds, shieldRow] = await Promise.all([
-      this.#signposts.signpostFor(child.id, today, db),
-      listIdentifiers(db, child.id),
-      listPeriodEnds(db, child.id),
-      findShield(db, child.id),
-    ]);
-    if (!signpost) throw new NotFoundError('No child with this reference');
-    const values = (await this.#children.openValues(db, child.id, IDENTIFIER_COLUMN, identifierRows.map((r) => r.value))) ?? [];
-    const identifiers = identifierRows.map((r, i) => ({ kind: r.kind, issuer: r.issuer, value: values[i] ?? '', validFrom: r.valid_from, validTo: r.valid_to }));
-    let shield: ShieldDetails | null = null;
-    if (shieldRow) {
-      const [reason] = (await this.#children.openValues(db, child.id, SHIELD_REASON_COLUMN, [shieldRow.reason])) ?? [''];
-      shield = { reason: reason ?? '', decidedBy: shieldRow.decided_by, decidedOn: shieldRow.decided_on, reviewOn: shieldRow.review_on, council: signpost.area.current.name };
-    }
-    const retention = retentionFor({ triggerDate: child.triggerDate, dateOfBirth: child.identity.dateOfBirth, periodEnds, legalHoldReason: await findLegalHold(db, child.id) }, this.deps.retentionMonths);
-    return { child, identifiers, retention, shield, signpost };
+  #record(db: DbOrTx, child: Child): Promise<ChildRecordView> {
+    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths }, db, child, this.#today());
   }
 
   /** Users named as seal-holders for a child, for the responsible council's shield page. */
@@ -361,9 +362,10 @@ export class ChildRecordsService {
     throw new ValidationError('Check the identifiers', { [field]: `This ${field} already belongs to another child known to services; search for that child instead` });
   }
 
-  async #insert(tx: DbOrTx, viewer: Viewer, record: ValidChildRecord, councilId: string, extraIdentifiers: readonly LinkedIdentifier[], matches: readonly ChildSearchResult[]): Promise<string> {
+  async #insert(tx: DbOrTx, viewer: Viewer, record: ValidChildRecord, councilId: string, extraIdentifiers: readonly LinkedIdentifier[], matches: readonly ChildSearchResult[], scored: readonly MatchCandidate[] = []): Promise<string> {
     const childId = randomUUID();
-    const shieldedMatch = matches.find((m) => m.shielded);
+    // A shield follows from a likely match found either way: the search's or the matcher's.
+    const shieldedMatch = matches.find((m) => m.shielded) ?? scored.find((m) => m.shielded);
     const child: Child = { id: childId, responsibleCouncilId: councilId, recordTrigger: record.recordTrigger, triggerDate: record.triggerDate, sex: record.sex, unborn: record.unborn, shielded: false, identity: record.identity };
     await this.#children.storePrepared(this.#children.sealer.prepare([child]), tx);
     await insertIdentifiers(tx, childId, await this.#identifierRows(tx, childId, [...record.identifiers, ...extraIdentifiers]));

@@ -75,6 +75,20 @@ export function findSealedChild(db: DbOrTx, childId: string) {
     .executeTakeFirst();
 }
 
+/** Several children's rows with their wrapped keys in one round trip (the online matcher's candidates). */
+export function findSealedChildren(db: DbOrTx, childIds: readonly string[]) {
+  return db.selectFrom('children')
+    .innerJoin('child_keys', 'child_keys.child_id', 'children.id')
+    .select([
+      'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
+      'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
+      'children.date_of_birth', 'children.address', 'children.nhs_number', 'children.previous_addresses', 'children.parents_carers',
+      'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
+    ])
+    .where('children.id', 'in', childIds)
+    .execute();
+}
+
 /** Crypto-shredding: the data key and the blind indexes go; the sealed fields stay unreadable. */
 export async function deleteChildKeyAndIndex(db: DbOrTx, childId: string): Promise<boolean> {
   await db.deleteFrom('child_blind_index').where('child_id', '=', childId).execute();
@@ -84,15 +98,21 @@ export async function deleteChildKeyAndIndex(db: DbOrTx, childId: string): Promi
   return result.numDeletedRows > 0n;
 }
 
-/** Children sharing any of the given blind-index values, most shared values first. */
-export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly BlindIndexEntry[], limit: number): Promise<{ childId: string; hits: number }[]> {
+/**
+ * Children sharing any of the given blind-index values, most shared values first. With `weights`
+ * (per kind; kinds not listed count 1), children are ranked by the summed weight of the values
+ * they share, and those below `minScore` are left out.
+ */
+export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly BlindIndexEntry[], limit: number, ranking: { weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number } = {}): Promise<{ childId: string; hits: number }[]> {
   if (entries.length === 0) return [];
+  const weights = entries.map((e) => ranking.weights?.[e.kind] ?? 1);
   const { rows } = await sql<{ child_id: string; hits: number }>`
-    SELECT b.child_id, count(*)::integer AS hits
+    SELECT b.child_id, sum(p.weight)::integer AS hits
     FROM child_blind_index b
-    JOIN unnest(${entries.map((e) => e.kind)}::text[], ${entries.map((e) => e.value)}::bytea[]) AS p(kind, value)
+    JOIN unnest(${entries.map((e) => e.kind)}::text[], ${entries.map((e) => e.value)}::bytea[], ${weights}::integer[]) AS p(kind, value, weight)
       ON b.kind = p.kind AND b.value = p.value
     GROUP BY b.child_id
+    HAVING sum(p.weight) >= ${ranking.minScore ?? 1}
     ORDER BY hits DESC, b.child_id
     LIMIT ${limit}`.execute(db);
   return rows.map((r) => ({ childId: r.child_id, hits: r.hits }));

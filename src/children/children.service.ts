@@ -9,6 +9,7 @@ import {
   deleteChildKeyAndIndex,
   findChildIdsByBlindIndex,
   findSealedChild,
+  findSealedChildren,
   insertPreparedChildren,
   updateSealedChild,
 } from './children.repository.js';
@@ -20,6 +21,11 @@ import {
  */
 export class ChildrenService {
   readonly sealer: ChildSealer;
+  /**
+   * The data key each child object was opened with, so values sealed beside the identity can be
+   * opened without reading and unwrapping again. Held only as long as the child object lives.
+   */
+  readonly #openedWith = new WeakMap<Child, { keyVersion: number; dataKey: Buffer }>();
 
   constructor(private readonly deps: { db: Db; keys: Keyring }) {
     this.sealer = new ChildSealer(deps.keys);
@@ -73,14 +79,34 @@ export class ChildrenService {
     return opened ? this.sealer.crypto.sealValue(childId, opened.keyVersion, opened.dataKey, column, value) : null;
   }
 
+  /**
+   * Opens values sealed with {@link sealValue} for a child this service has just opened (read,
+   * readMany), with the key it was opened with: no second read of the child's row.
+   */
+  openValuesOf(child: Child, column: string, sealed: readonly Buffer[]): string[] {
+    const opened = this.#openedWith.get(child);
+    if (!opened) throw new Error('openValuesOf needs a child opened by this service');
+    return sealed.map((s) => this.sealer.crypto.openValue(child.id, opened.keyVersion, opened.dataKey, column, s));
+  }
+
   /** Opens values sealed with {@link sealValue}; null when the child has been shredded. */
   async openValues(db: DbOrTx, childId: string, column: string, sealed: readonly Buffer[]): Promise<string[] | null> {
     const opened = await this.#open(childId, db);
     return opened ? sealed.map((s) => this.sealer.crypto.openValue(childId, opened.keyVersion, opened.dataKey, column, s)) : null;
   }
 
+  /** Several children opened, in one query; shredded and missing ones are left out. */
+  async readMany(childIds: readonly string[], db: DbOrTx = this.deps.db): Promise<Child[]> {
+    if (childIds.length === 0) return [];
+    const rows = await findSealedChildren(db, childIds);
+    return rows.map((row) => this.#openRow(row)?.child).filter((c): c is Child => c !== undefined);
+  }
+
   async #open(childId: string, db: DbOrTx): Promise<{ child: Child; keyVersion: number; dataKey: Buffer } | null> {
-    const row = await findSealedChild(db, childId);
+    return this.#openRow(await findSealedChild(db, childId));
+  }
+
+  #openRow(row: Awaited<ReturnType<typeof findSealedChild>>): { child: Child; keyVersion: number; dataKey: Buffer } | null {
     if (!row || row.wrapped_key === null || row.key_version === null || row.wrap_version === null) return null;
     const { crypto } = this.sealer;
     const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrap_version, row.wrapped_key);
@@ -104,6 +130,7 @@ export class ChildrenService {
       shielded: row.shielded,
       identity,
     };
+    this.#openedWith.set(child, { keyVersion: row.key_version, dataKey });
     return { child, keyVersion: row.key_version, dataKey };
   }
 
@@ -125,8 +152,13 @@ export class ChildrenService {
     return this.sealer.indexer.probeFor(probe);
   }
 
+  /** Candidate children sharing any of these blind-index values, ranked by the shared values' weights. */
+  findCandidatesByEntries(entries: readonly BlindIndexEntry[], options: { limit: number; weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[]> {
+    return findChildIdsByBlindIndex(db, entries, options.limit, options);
+  }
+
   /** Candidate children sharing blind-index values with the probe, most shared first. */
-  findCandidates(probe: IdentityProbe, limit = 50): Promise<{ childId: string; hits: number }[]> {
-    return findChildIdsByBlindIndex(this.deps.db, this.probe(probe), limit);
+  findCandidates(probe: IdentityProbe, limit = 50, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[]> {
+    return findChildIdsByBlindIndex(db, this.probe(probe), limit);
   }
 }

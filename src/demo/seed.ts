@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Faker, base, en, en_GB } from '@faker-js/faker';
 import type { Db } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
@@ -181,7 +182,7 @@ async function seedDirectory(
     const { role, team } = account.practitioner;
     const organisationId = ids.get(account.organisationCode);
     const person = practitioners.find((p) => p.organisationId === organisationId && p.role === role && (team === undefined || p.team === team));
-    if (person) Object.assign(person, { name: account.displayName, email: account.email });
+    if (person) Object.assign(person, { id: randomUUID(), name: account.displayName, email: account.email });
   }
   await insertPractitioners(db, practitioners);
 
@@ -193,6 +194,8 @@ async function seedDirectory(
       email: account.email,
       displayName: account.displayName,
       role: account.role,
+      // The account is its practitioner entry: its involvements are its relationships (case view, lead professional).
+      practitionerId: practitioners.find((p) => p.email === account.email)?.id ?? null,
       password: DEMO_PASSWORD,
       dbsCheckedOn: addDays(today, -400),
       trainingCompletedOn: addDays(today, -200),

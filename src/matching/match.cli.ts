@@ -5,6 +5,15 @@ import { DOB_FORMATS, isDobFormat } from './dob.parse.js';
 import { evaluate, type EvaluationDetails } from './evaluate.js';
 import { DEFAULT_THRESHOLD } from './batch.js';
 import { UsageError } from './usage-error.js';
+import type { Db } from '../platform/db/database.js';
+import type { Clock } from '../platform/time/clock.js';
+import type { ChildrenService } from '../children/children.service.js';
+import { runDedupe } from './dedupe.js';
+import { childScorer } from './child-model.js';
+import { AUTO_LINK_THRESHOLD, REVIEW_THRESHOLD } from './online-match.js';
+
+/** Runs work with the index's database and children service (the CLI opens and closes them). */
+export type WithIndex = <T>(work: (deps: { db: Db; children: ChildrenService; clock: Clock }) => Promise<T>) => Promise<T>;
 
 interface EvaluateOptions {
   map: string;
@@ -67,9 +76,25 @@ function printTable(details: EvaluationDetails): void {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }
 
-/** Adds `match evaluate` (and its help) to a commander program. */
-export function registerMatchCommands(program: Command): void {
+/** Adds `match evaluate` and `match dedupe` (and their help) to a commander program. */
+export function registerMatchCommands(program: Command, withIndex?: WithIndex): void {
   const match = program.command('match').description('match records of the same child across feeds');
+  if (withIndex) {
+    match
+      .command('dedupe')
+      .description(`scan the whole child index for records of one child and put every pair scoring at least ${String(REVIEW_THRESHOLD)} (including those at or above ${String(AUTO_LINK_THRESHOLD)}) in the review queue; never merges. Resumable: run it again to carry on`)
+      .option('--restart', 'forget the saved position and scan from the start (pairs already queued are not queued again)')
+      .option('--run <name>', 'name of the saved position, to keep separate scans apart', 'default')
+      .action(async (options: { restart?: boolean; run: string }) => {
+        const progressBar = cliProgressBar();
+        const result = await withIndex((deps) => runDedupe({ ...deps, scorer: childScorer() }, { runId: options.run, restart: options.restart ?? false, onProgress: progressBar.report })).finally(() => progressBar.stop());
+        if (result.finished && result.rowsScanned === 0 && !result.resumed) {
+          console.log(`This scan ("${options.run}") has already finished: ${String(result.itemsWritten)} pairs were queued. Use --restart to scan again.`);
+          return;
+        }
+        console.log(`${result.resumed ? 'Resumed and finished' : 'Finished'}: ${String(result.pairsScored)} pairs scored, ${String(result.itemsWritten)} new pairs in the review queue${result.oversizedBlocks > 0 ? `, ${String(result.oversizedBlocks)} blocks too large to score skipped` : ''}. Nothing was merged: review the pairs at /match-review.`);
+      });
+  }
   const evaluateCommand = match
     .command('evaluate')
     .description('de-duplicate one CSV file (or link two) and score the result against truth columns the matcher never sees')

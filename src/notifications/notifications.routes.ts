@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { formatDateTime } from '../platform/time/calendar-date.js';
 import type { NotificationItem, NotificationsService } from './notifications.service.js';
+import { describeReason } from '../search/search-reasons.js';
 
 const MarkReadForm = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
 
@@ -19,7 +20,7 @@ export function noticeText(n: NotificationItem): string {
     ? `The agency system "${n.actor_api_client_name}" at ${organisation}`
     : `${n.actor_name ?? 'A practitioner'} at ${organisation} (role: ${role})`;
   const child = n.child_id === null ? 'a child' : `child reference ${n.child_id}`;
-  return `${who} ${WHAT[n.kind]} ${child} on ${formatDateTime(n.created_at)}. Reason given: ${n.reason ?? 'none'}`;
+  return `${who} ${WHAT[n.kind]} ${child} on ${formatDateTime(n.created_at)}. Reason given: ${describeReason(n.reason)}`;
 }
 
 /**

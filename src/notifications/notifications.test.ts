@@ -157,7 +157,7 @@ describe('notify on access (CP-IS pattern)', () => {
     const page = await session.get('/notifications');
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Notifications \(2\)/);
-    assert.match(page.body, new RegExp(`Grace Whitfield at ${schoolName} \\(role: practitioner\\) looked at the record of child reference ${flaggedChild} on 23 November 2026 at 10:00am\\. Reason given: other: Pupil disclosed a worry at school`));
+    assert.match(page.body, new RegExp(`Grace Whitfield at ${schoolName} \\(role: practitioner\\) looked at the record of child reference ${flaggedChild} on 23 November 2026 at 10:00am\\. Reason given: Another reason: Pupil disclosed a worry at school`));
     assert.match(page.body, /The agency system &quot;Niche RMS&quot; at Test police \d+ looked at the record of child reference/);
     assert.match(page.body, new RegExp(`href="/children/${flaggedChild}"`));
     assert.equal((page.body.match(/>\s*Unread\s*</g) ?? []).length, 2);

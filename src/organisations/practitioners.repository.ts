@@ -1,6 +1,8 @@
 import type { DbOrTx } from '../platform/db/database.js';
 
 export interface NewPractitioner {
+  /** Chosen by the caller when it must link to the row (a demo account's own entry); else the database's. */
+  id?: string;
   organisationId: string;
   name: string;
   role: string;
@@ -13,6 +15,7 @@ export interface NewPractitioner {
 export async function insertPractitioners(db: DbOrTx, practitioners: readonly NewPractitioner[]): Promise<void> {
   for (let i = 0; i < practitioners.length; i += 500) {
     const batch = practitioners.slice(i, i + 500).map((p) => ({
+      ...(p.id ? { id: p.id } : {}),
       organisation_id: p.organisationId,
       name: p.name,
       role: p.role,

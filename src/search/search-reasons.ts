@@ -17,3 +17,19 @@ export type SearchReasonCode = (typeof SEARCH_REASONS)[number]['code'];
 export function isSearchReason(code: string): code is SearchReasonCode {
   return SEARCH_REASONS.some((r) => r.code === code);
 }
+
+/**
+ * A stated reason as people read it: the code's words, with what the practitioner wrote after it
+ * ("other: covering for a colleague" → "Another reason: covering for a colleague"). Free text
+ * that starts with no code is shown as written.
+ */
+export function describeReason(stored: string | null): string {
+  if (stored === null || stored.trim() === '') return 'None given';
+  const colon = stored.indexOf(':');
+  const code = colon === -1 ? stored : stored.slice(0, colon);
+  const detail = colon === -1 ? '' : stored.slice(colon + 1).trim();
+  const known = SEARCH_REASONS.find((r) => r.code === code);
+  if (!known) return stored;
+  const words = code === 'other' ? 'Another reason' : known.text;
+  return detail ? `${words}: ${detail}` : words;
+}

@@ -9,6 +9,7 @@ import type { ChildrenService } from '../children/children.service.js';
 import { isUuid } from '../involvements/field-errors.js';
 import { findChildCouncil, listAccessToChild } from './who-looked.repository.js';
 import { subjectAccessPdf } from './subject-access-pdf.js';
+import { describeReason } from '../search/search-reasons.js';
 
 export interface SubjectAccessEntry {
   id: number;
@@ -71,7 +72,7 @@ export class SubjectAccessService {
         when: formatDateTime(r.occurred_at),
         organisation: [r.organisation_name ?? 'Signpost', r.actor_role?.replace(/_/g, ' ')].filter(Boolean).join(', '),
         what: ACTION_WORDS[r.action] ?? r.action,
-        reason: r.reason ?? 'None given',
+        reason: describeReason(r.reason),
       }));
     const who = identity ? `${identity.givenNames ?? 'Unborn child'} ${identity.familyName}, born ${formatDate(identity.dateOfBirth)}` : `reference ${childId}`;
     const pdf = await subjectAccessPdf({

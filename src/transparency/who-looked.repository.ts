@@ -15,19 +15,6 @@ export function listAccessToChild(db: DbOrTx, childId: string, limit: number) {
     .execute();
 }
 
-/** True when the user is the practitioner behind the child's open lead-professional involvement. */
-export async function isLeadProfessionalFor(db: DbOrTx, childId: string, userId: string): Promise<boolean> {
-  const row = await db.selectFrom('involvements as i')
-    .innerJoin('users as u', 'u.practitioner_id', 'i.practitioner_id')
-    .select('i.id')
-    .where('i.child_id', '=', childId)
-    .where('u.id', '=', userId)
-    .where('i.is_lead_professional', '=', true)
-    .where('i.ended_on', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export function findChildCouncil(db: DbOrTx, childId: string) {
   return db.selectFrom('children').select(['id', 'responsible_council_id']).where('id', '=', childId).executeTakeFirst();
 }

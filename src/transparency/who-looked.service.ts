@@ -4,7 +4,11 @@ import type { AuditService } from '../audit/audit.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
 import { mayReadAccessLog } from '../access/child-access.js';
 import { isUuid } from '../involvements/field-errors.js';
-import { findChildCouncil, isLeadProfessionalFor, listAccessToChild } from './who-looked.repository.js';
+import { findChildCouncil, listAccessToChild } from './who-looked.repository.js';
+import { findLeadProfessionalUsers } from '../notifications/notifications.repository.js';
+import { describeReason } from '../search/search-reasons.js';
+import type { Clock } from '../platform/time/clock.js';
+import { ukDate } from '../platform/time/calendar-date.js';
 
 export interface AccessLogEntry {
   at: Date;
@@ -27,7 +31,7 @@ const MAX_ENTRIES = 500;
  * list is itself recorded, so nobody can watch the watchers unseen.
  */
 export class WhoLookedService {
-  constructor(private readonly deps: { db: Db; audit: AuditService }) {}
+  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService }) {}
 
   async forChild(viewer: Viewer, childId: string, requestId: string | null): Promise<AccessLogEntry[]> {
     if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
@@ -36,7 +40,8 @@ export class WhoLookedService {
     const entries = await inTransaction(this.deps.db, async (tx) => {
       const child = await findChildCouncil(tx, childId);
       if (!child) return null;
-      const isLead = viewer.kind === 'user' && (await isLeadProfessionalFor(tx, childId, viewer.userId));
+      // The same lead-professional rule as notifications: an open involvement as of today.
+      const isLead = viewer.kind === 'user' && (await findLeadProfessionalUsers(tx, childId, ukDate(this.deps.clock.now()))).includes(viewer.userId);
       const decision = mayReadAccessLog(viewer, { responsibleCouncilId: child.responsible_council_id, viewerIsLeadProfessional: isLead });
       await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: 'who looked at this record', outcome: decision.allow ? 'allowed' : 'refused', requestId });
       if (!decision.allow) return null;
@@ -50,7 +55,7 @@ export class WhoLookedService {
       who: r.actor_name ?? (r.actor_api_client ? `Agency system ${r.actor_api_client}` : 'Signpost'),
       organisation: r.organisation_name,
       role: r.actor_role,
-      reason: r.reason,
+      reason: describeReason(r.reason),
       basis: r.basis,
       outcome: r.outcome,
     }));

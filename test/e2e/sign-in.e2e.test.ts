@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { totpCode } from '../../src/accounts/totp.js';
-import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/demo/demo-accounts.js';
-import { accessibilityViolations, describeViolations, launchBrowser } from './browser.js';
+import { DEMO_PASSWORD } from '../../src/demo/demo-accounts.js';
+import { launchBrowser } from './browser.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
+import { assertAccessible, freshCode, newPage } from './sign-in-steps.js';
 
 let server: LiveServer;
 let browser: Browser;
@@ -17,35 +18,6 @@ after(async () => {
   await browser.close();
   await server.close();
 });
-
-/** A page that fails the test on any CSP violation or script error. */
-async function newPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    // Pages answered with 400/404 on purpose are fine; CSP violations and script errors are not.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  return { page, problems };
-}
-
-async function assertAccessible(page: Page, what: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  assert.equal(violations.length, 0, `${what} has accessibility problems:\n${describeViolations(violations)}`);
-}
-
-/** Waits until a fresh TOTP step if the current one was already used in this test run. */
-let lastStep = 0;
-async function freshCode(): Promise<string> {
-  let step = Math.floor(Date.now() / 30_000);
-  if (step <= lastStep) {
-    await new Promise((resolve) => setTimeout(resolve, (lastStep + 1) * 30_000 - Date.now() + 50));
-    step = Math.floor(Date.now() / 30_000);
-  }
-  lastStep = step;
-  return totpCode(DEMO_TOTP_SECRET, new Date());
-}
 
 describe('signing in through a real browser', () => {
   test('a school safeguarding lead signs in with a password and a code; every page passes axe', async () => {

@@ -61,3 +61,25 @@ export async function aChild(t: TestApp, viewer: Viewer, input: ChildRecordInput
   const { childId } = await t.services.childRecords.create(viewer, input, { reviewedMatches: matches.map((m) => m.childId), requestId: null });
   return childId;
 }
+
+const DISTINCT_GIVEN = ['Abel', 'Bryony', 'Caspian', 'Delphine', 'Ezra', 'Florence', 'Gideon', 'Hester', 'Ignatius', 'Juno', 'Kasimir', 'Lavinia', 'Magnus', 'Nerys', 'Orson', 'Philippa', 'Quentin', 'Rhiannon', 'Silas', 'Tamsin'];
+const DISTINCT_FAMILY = ['Abernethy', 'Blackwood', 'Cresswell', 'Dunmore', 'Eversleigh', 'Fairweather', 'Gallagher', 'Hawthorne', 'Inglewood', 'Jellicoe', 'Kilbride', 'Lockhart', 'Mountjoy', 'Nightingale', 'Ormerod', 'Pendleton', 'Quartermaine', 'Rutherford', 'Stainforth', 'Tregothnan'];
+
+/**
+ * Identity fields for the n-th of many clearly different children (different given and family
+ * names, dates of birth and homes), for tests that create several children through a feed: the
+ * online matcher links a record that looks like a child already known, so near-identical test
+ * children would be linked, as they should be.
+ */
+export function aDistinctIdentity(n: number): Pick<ChildRecordInput, 'givenNames' | 'familyName' | 'dateOfBirth' | 'address'> {
+  const given = DISTINCT_GIVEN[n % DISTINCT_GIVEN.length]!;
+  const family = DISTINCT_FAMILY[Math.floor(n / DISTINCT_GIVEN.length) % DISTINCT_FAMILY.length]!;
+  const day = String((n % 28) + 1).padStart(2, '0');
+  const month = String((Math.floor(n / 28) % 12) + 1).padStart(2, '0');
+  return {
+    givenNames: given,
+    familyName: family,
+    dateOfBirth: `${String(2008 + (n % 10))}-${month}-${day}`,
+    address: { lines: [`${String(n + 1)} ${family} Road`], town: 'Leeds', postcode: `LS${String((n % 20) + 1)} ${String((n % 9) + 1)}${'ABDEFGHJLN'[n % 10]!}Q` },
+  };
+}

@@ -11,6 +11,8 @@ export interface TestIdentity {
   acr?: string;
   email: string;
   name: string;
+  /** Further claims, for providers that name the tenant and person differently (see `extraClaims`). */
+  claims?: Record<string, string>;
 }
 
 export interface TestClient {
@@ -41,7 +43,7 @@ export interface TestIdentityProvider {
  * `email`, `name`). Logging in needs no browser: the interaction page takes the account id in
  * its query (`?login=`) and finishes the interaction with `amr`/`acr` from the identity.
  */
-export async function startTestIdentityProvider(options: { redirectUri: string; idTokenTtlSeconds?: number }): Promise<TestIdentityProvider> {
+export async function startTestIdentityProvider(options: { redirectUri: string; idTokenTtlSeconds?: number; extraClaims?: string[] }): Promise<TestIdentityProvider> {
   const identities = new Map<string, TestIdentity>();
   const signpost = { clientId: 'signpost', clientSecret: randomBytes(24).toString('base64url') };
   const otherService = { clientId: 'other-service', clientSecret: randomBytes(24).toString('base64url') };
@@ -88,7 +90,8 @@ export async function startTestIdentityProvider(options: { redirectUri: string; 
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     // Entra's tid and oid come with the openid scope.
     // amr, acr and auth_time come from the login itself; listing them under openid releases them.
-    claims: { sid: null, iss: null, openid: ['sub', 'tid', 'oid', 'amr', 'acr', 'auth_time'], email: ['email'], profile: ['name'] },
+    // `extraClaims` are released the same way (e.g. an NHS CIS2-style organisation and user id).
+    claims: { sid: null, iss: null, openid: ['sub', 'tid', 'oid', 'amr', 'acr', 'auth_time', ...(options.extraClaims ?? [])], email: ['email'], profile: ['name'] },
     // Scope claims in the ID token itself, as Entra does, not only from the userinfo endpoint.
     conformIdTokenClaims: false,
     pkce: { required: () => true },
@@ -97,7 +100,7 @@ export async function startTestIdentityProvider(options: { redirectUri: string; 
     findAccount: (_ctx, sub) => {
       const identity = identities.get(sub);
       if (!identity) return undefined;
-      return { accountId: sub, claims: () => ({ sub, tid: identity.tid, oid: identity.oid, email: identity.email, name: identity.name }) };
+      return { accountId: sub, claims: () => ({ ...identity.claims, sub, tid: identity.tid, oid: identity.oid, email: identity.email, name: identity.name }) };
     },
     // First-party clients: no consent screen; the grant covers what was asked for.
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {

@@ -32,6 +32,8 @@ describe('single sign-on configuration', () => {
       allowedTenants: ['tenant-a', 'tenant-b'],
       requiredAmr: 'mfa',
       acceptedAcr: [],
+      tenantClaim: 'tid',
+      subjectClaim: 'oid',
     });
     assert.ok(Object.isFrozen(config.oidc));
     assert.ok(Object.isFrozen(config.oidc.allowedTenants));
@@ -55,6 +57,18 @@ describe('single sign-on configuration', () => {
     refuses({ ...SSO, SIGNPOST_OIDC_REDIRECT_URI: 'https://signpost.example.gov.uk/sign-in/sso/callback?x=1' }, /must not contain a query/);
     const local = loadConfig({ ...SSO, SIGNPOST_OIDC_ISSUER: 'http://127.0.0.1:9000', SIGNPOST_OIDC_REDIRECT_URI: 'http://localhost:3000/sign-in/sso/callback' });
     assert.equal(local.oidc?.issuer, 'http://127.0.0.1:9000');
+  });
+
+  test('the tenant and subject claim names can be changed for providers other than Entra', () => {
+    const cis2 = loadConfig({ ...SSO, SIGNPOST_OIDC_TENANT_CLAIM: 'org_code', SIGNPOST_OIDC_SUBJECT_CLAIM: 'uid' }).oidc;
+    assert.equal(cis2?.tenantClaim, 'org_code');
+    assert.equal(cis2.subjectClaim, 'uid');
+    refuses({ ...SSO, SIGNPOST_OIDC_TENANT_CLAIM: 'org code' }, /SIGNPOST_OIDC_TENANT_CLAIM must be one claim name/);
+    refuses({ ...SSO, SIGNPOST_OIDC_TENANT_CLAIM: 'uid', SIGNPOST_OIDC_SUBJECT_CLAIM: 'uid' }, /must name different claims/);
+    refuses({ SIGNPOST_OIDC_SUBJECT_CLAIM: 'uid' }, /SIGNPOST_OIDC_SUBJECT_CLAIM is set but SIGNPOST_OIDC_ISSUER is not/);
+    const rules = { allowedTenants: ['RX1'], requiredAmr: 'mfa', acceptedAcr: [], tenantClaim: 'org_code', subjectClaim: 'uid' };
+    const claims = { iss: 'https://idp', sub: 's', aud: 'signpost', iat: 1, exp: 2, tid: 't1', oid: 'o1', org_code: 'RX1', uid: 'u1', amr: ['mfa'] } as IdTokenClaims;
+    assert.deepEqual(checkIdTokenClaims(claims, rules), { ok: true, tenantId: 'RX1', objectId: 'u1' });
   });
 
   test('tenant ids and the amr value must look like identifiers', () => {

@@ -360,4 +360,34 @@ describe('the sign-in page and account links', () => {
     await assert.rejects(t.services.users.linkSso(second.email, TENANT, 'not a guid!'), { code: 'validation-failed' });
     await assert.rejects(t.services.users.linkSso('nobody@nowhere.test', TENANT, randomUUID()), { code: 'not-found' });
   });
+
+  test('a provider naming the tenant and person differently (NHS CIS2-style) works once the claim names are configured', async () => {
+    const cis2 = await startTestIdentityProvider({ redirectUri: REDIRECT_URI, extraClaims: ['org_code', 'uid'] });
+    const app = await buildTestApp({ now: new Date().toISOString(), env: { ...ssoEnv(cis2), SIGNPOST_OIDC_TENANT_CLAIM: 'org_code', SIGNPOST_OIDC_SUBJECT_CLAIM: 'uid' } });
+    try {
+      const { email, id } = await anAccount(app, 'vetted');
+      const uid = '555012345678';
+      await app.services.users.linkSso(email, TENANT, uid);
+      // tid and oid are present but name someone else: only the configured claims identify the person.
+      const base = { tid: OTHER_TENANT, oid: randomUUID(), amr: ['pwd', 'mfa'], email, name: 'Test Person' };
+      const person = cis2.addIdentity({ ...base, claims: { org_code: TENANT, uid } });
+      const session = new HttpSession(app.app);
+      app.clock.set(new Date());
+      const back = await cis2.logIn(String((await session.get('/sign-in/sso')).headers.location), person);
+      const response = await returnTo(session, back);
+      assert.equal(response.statusCode, 303, response.body);
+      assert.equal((await session.get('/')).statusCode, 200);
+      const [entry] = await auditOf(response, app);
+      assert.equal(entry!.action, 'sign_in');
+      assert.equal(entry!.actor_user_id, id);
+
+      const noOrg = cis2.addIdentity({ ...base, tid: TENANT, claims: { uid } });
+      const other = new HttpSession(app.app);
+      const refusedBack = await cis2.logIn(String((await other.get('/sign-in/sso')).headers.location), noOrg);
+      await assertRefused(await returnTo(other, refusedBack), /^ID token has no tenant \(org_code\)$/, app);
+    } finally {
+      await app.close();
+      await cis2.close();
+    }
+  });
 });

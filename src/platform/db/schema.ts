@@ -72,6 +72,26 @@ export interface SessionsTable {
   created_at: Timestamp;
   last_seen_at: Timestamp;
   ended_at: Timestamp | null;
+  /** A WebAuthn ceremony in progress: its challenge, what it is for and until when; used once. */
+  webauthn_challenge: string | null;
+  webauthn_purpose: 'registration' | 'authentication' | null;
+  webauthn_expires_at: Timestamp | null;
+}
+
+/** A security key or platform authenticator registered as a second factor (WebAuthn). */
+export interface WebauthnCredentialsTable {
+  id: Generated<string>;
+  user_id: string;
+  /** The authenticator's credential id, base64url. */
+  credential_id: string;
+  /** COSE-encoded public key. */
+  public_key: Buffer;
+  /** bigint: pg returns it as a string; the repository converts. */
+  counter: ColumnType<string, number, number>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  nickname: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
 }
 
 export interface ApiClientsTable {
@@ -98,6 +118,7 @@ export interface Database {
   practitioners: PractitionersTable;
   users: UsersTable;
   sessions: SessionsTable;
+  webauthn_credentials: WebauthnCredentialsTable;
   api_clients: ApiClientsTable;
   api_tokens: ApiTokensTable;
   children: ChildrenTable;

@@ -15,7 +15,9 @@ function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'];
   if (e.code && codes.includes(e.code)) return true;
-  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated/i.test(e.message);
+  // pg's own messages carry no code: a pool wait or connect that timed out, a socket that closed,
+  // and a transaction's next query (or its ROLLBACK) on a connection that died under it.
+  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connection error and is not queryable/i.test(e.message);
 }
 
 interface Resolved {

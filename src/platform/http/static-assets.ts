@@ -1,9 +1,13 @@
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { GOVUK_FRONTEND_DIR, SOURCE_DIR } from '../config/paths.js';
+import { GOVUK_FRONTEND_DIR, PROJECT_ROOT, SOURCE_DIR } from '../config/paths.js';
 
-/** GOV.UK Frontend's fonts, images and CSS, and our own stylesheet; all public. */
+/**
+ * GOV.UK Frontend's fonts, images and CSS, our own stylesheet and scripts, and the browser half of
+ * SimpleWebAuthn (its prebuilt bundle, for security keys); all public, all same-origin files, as
+ * the CSP requires.
+ */
 export async function registerStaticAssets(app: FastifyInstance): Promise<void> {
   await app.register(async (assets) => {
     // Routes added inside this plugin are public assets: declare it, as every route must.
@@ -21,5 +25,12 @@ export async function registerStaticAssets(app: FastifyInstance): Promise<void> 
       ...cache,
     });
     await assets.register(fastifyStatic, { root: path.join(SOURCE_DIR, 'platform', 'views', 'public'), prefix: '/public/', decorateReply: false, ...cache });
+    await assets.register(fastifyStatic, {
+      root: path.join(PROJECT_ROOT, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle'),
+      prefix: '/vendor/simplewebauthn/',
+      allowedPath: (pathName) => pathName === '/index.umd.min.js',
+      decorateReply: false,
+      ...cache,
+    });
   });
 }

@@ -1,0 +1,29 @@
+import { performance } from 'node:perf_hooks';
+import { loadResult, type LoadResult } from './stats.js';
+
+/**
+ * Runs `work` from `concurrency` loops for `seconds`, in this process: the in-process baselines
+ * (the same query straight on PostgreSQL, the same rows read without the access check and audit)
+ * measured the same way as the HTTP runs, so the two can be put side by side.
+ */
+export async function closedLoop(concurrency: number, seconds: number, work: (n: number) => Promise<unknown>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      const n = next++;
+      const begun = performance.now();
+      try {
+        await work(n);
+        latencies.push(performance.now() - begun);
+      } catch {
+        failures++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return loadResult(latencies, (performance.now() - started) / 1000, failures);
+}

@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { generateChildren } from '../../src/demo/children-generator.js';
+import { feedCsv } from '../../src/imports/feed-csv.js';
+import { ukDate } from '../../src/platform/time/calendar-date.js';
+import { median, round1 } from '../stats.js';
+import { CLI, worldEnv } from '../world.js';
+import type { WorldContext } from '../world-context.js';
+
+export interface FeedImportResult {
+  rows: number;
+  /** `signpost import` (validation, matching against the index, sealing, audit) records/s, median of runs. */
+  importPerSecond: number;
+  peakRssMb: number;
+  /** Plain server-side `COPY` of the same file into a table of text columns, rows/s. */
+  copyPerSecond: number;
+  /** import ÷ COPY. */
+  ratio: number;
+}
+
+/** A feed of new children from another agency (a seed the world was not made with), as CSV. */
+function feedFor(run: number, rows: number): string {
+  const today = ukDate(new Date());
+  const records = [...generateChildren({ seed: 70_000 + run, count: rows, today })].map((c) => {
+    const address = c.identity.address;
+    return {
+      source_id: `bench-${run}-${c.seq}`,
+      given_names: c.identity.givenNames ?? '',
+      family_name: c.identity.familyName,
+      date_of_birth: c.identity.dateOfBirth,
+      unborn: c.unborn ? 'yes' : 'no',
+      sex: c.sex,
+      nhs_number: c.identity.nhsNumber ?? '',
+      address_line_1: address.kind === 'known' ? (address.lines[0] ?? '') : '',
+      town: address.kind === 'known' ? address.town : '',
+      postcode: address.kind === 'known' ? address.postcode : '',
+      no_known_address: address.kind === 'known' ? 'no' : 'yes',
+      record_trigger: c.recordTrigger,
+      trigger_date: c.triggerDate,
+      responsible_council_code: c.councilCode,
+    };
+  });
+  return feedCsv(records);
+}
+
+/** Runs `signpost import` as an operator would, sampling the process's peak memory (VmHWM). */
+function importFile(world: WorldContext, file: string, source: string): Promise<{ seconds: number; peakRssMb: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [CLI, 'import', file, '--source', source, '--organisation', 'LEE'], { env: worldEnv(world.children), stdio: ['ignore', 'ignore', 'inherit'] });
+    let peakKb = 0;
+    const sampler = setInterval(() => {
+      readFile(`/proc/${child.pid}/status`, 'utf8').then((status) => {
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        peakKb = Math.max(peakKb, kb);
+      }, () => undefined);
+    }, 100);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      if (code !== 0) reject(new Error(`signpost import exited with ${code}`));
+      else resolve({ seconds: (performance.now() - started) / 1000, peakRssMb: round1(peakKb / 1024) });
+    });
+  });
+}
+
+/** The same file through PostgreSQL's own COPY, as the schema's owner, into a throwaway table. */
+async function copyFile(ownerUrl: string, file: string, csv: string): Promise<number> {
+  const header = csv.slice(0, csv.indexOf('\r\n')).split(',');
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS bench_feed_copy');
+    await client.query(`CREATE TABLE bench_feed_copy (${header.map((h) => `"${h}" text`).join(', ')})`);
+    const started = performance.now();
+    await client.query(`COPY bench_feed_copy FROM '${file}' WITH (FORMAT csv, HEADER true)`);
+    const seconds = (performance.now() - started) / 1000;
+    await client.query('DROP TABLE bench_feed_copy');
+    return seconds;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A feed import with matching (each row searched against the index before it is linked or
+ * created), against plain COPY of the same rows. Each run imports a new feed, so the index grows
+ * by `rows` per run; the world stays usable for the other scenarios.
+ */
+export async function benchFeedImport(world: WorldContext, options: { rows: number; runs: number }): Promise<FeedImportResult> {
+  const ownerUrl = world.runtime.embedded?.url;
+  if (!ownerUrl) throw new Error('the feed-import benchmark needs the embedded server');
+  const imports: number[] = [];
+  const copies: number[] = [];
+  let peakRssMb = 0;
+  for (let run = 0; run < options.runs; run++) {
+    const source = `bench-feed-${Date.now()}-${run}`;
+    const csv = feedFor(Date.now() % 100_000 + run, options.rows);
+    // Readable by the server's own user, which reads the file for COPY.
+    const file = path.join(os.tmpdir(), `${source}.csv`);
+    await writeFile(file, csv, { mode: 0o644 });
+    try {
+      const imported = await importFile(world, file, source);
+      imports.push(options.rows / imported.seconds);
+      peakRssMb = Math.max(peakRssMb, imported.peakRssMb);
+      copies.push(options.rows / (await copyFile(ownerUrl, file, csv)));
+    } finally {
+      await rm(file, { force: true });
+      await rm(`${file}.rejections.csv`, { force: true });
+    }
+  }
+  const importPerSecond = Math.round(median(imports));
+  const copyPerSecond = Math.round(median(copies));
+  return { rows: options.rows, importPerSecond, peakRssMb, copyPerSecond, ratio: Math.round((importPerSecond / copyPerSecond) * 1000) / 1000 };
+}

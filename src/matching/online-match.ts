@@ -1,0 +1,128 @@
+import type { DbOrTx } from '../platform/db/database.js';
+import type { ChildrenService } from '../children/children.service.js';
+import type { ChildIdentity, Sex } from '../children/child-identity.js';
+import type { BlindIndexKind } from '../children/blind-index.js';
+import { DEFAULT_THRESHOLD } from './batch.js';
+import { childMatchRecord } from './child-match-record.js';
+import type { Contribution, Explanation, Scorer } from './model.js';
+
+/**
+ * The two online thresholds, declared before any data was scored.
+ *
+ * - At or above AUTO_LINK_THRESHOLD a feed's record is linked to the existing child without a
+ *   person: the batch operating point (p ≥ 0.99), where precision was ≥ 0.999 on every evaluation
+ *   set. A false merge is the costly error, so nothing below it is automatic.
+ * - From REVIEW_THRESHOLD up to the link threshold the record is created AND the pair goes to the
+ *   review queue. 0.01, far below 0.5: probabilities start from the prior of two random records
+ *   being one child (≈1 in 500,000), so a child who moved house, with the same name and date of
+ *   birth, scores only a few percent; a missed duplicate is how a shielded child gets an
+ *   unshielded second record, and a review costs a person a minute. Siblings and twins score
+ *   well below it (twins are vetoed outright).
+ * - A pair is queued only if the person fields (names and date of birth) are, on balance, for a
+ *   match: address and postcode together are worth ~30 bits, so without this every two children
+ *   of one household would reach the queue on their shared home alone.
+ * - Automatic links also need AUTO_LINK_PERSON_BITS from the names, date of birth and sex alone.
+ *   Address, postcode and town are not independent (an exact address implies the postcode and the
+ *   town) yet the model adds all three, ≈35 bits: on a seeded 100k index 16 pairs of different
+ *   children (twins with different surnames, siblings a year apart, a boy and a girl with
+ *   similar-sounding names) scored ≥ 0.99 on their shared home. With this rule none did, and
+ *   1,953 of 1,959 true pairs above 0.99 still linked (the rest go to review).
+ * - Two different NHS numbers, or two different recorded sexes, never link automatically, whatever
+ *   the rest says: the pair is reviewed instead (a keying slip in one of them is for a person to
+ *   find, not for the matcher).
+ */
+export const AUTO_LINK_THRESHOLD = DEFAULT_THRESHOLD;
+export const REVIEW_THRESHOLD = 0.01;
+export const AUTO_LINK_PERSON_BITS = 12;
+
+/**
+ * Blocking in PostgreSQL: a candidate must share blind-index values worth at least
+ * MIN_BLOCKING_SCORE — a date of birth (exact, or day↔month swapped) with the family-name sound
+ * and birth year, or a date of birth (or the sound and year) with the postcode, or an NHS number
+ * alone. Names on their own are not blocking keys: the posting lists of common names and name
+ * sounds run to thousands of children and cost more than everything else together (measured: the
+ * blocking query took 3 ms at 100k children without them, 9–16 ms with them). A pair these keys
+ * miss (a child who moved AND changed surname or mistyped the date of birth, with no NHS number)
+ * is still found by `signpost match dedupe`, which blocks on exact date of birth and on sound +
+ * year across the whole index.
+ */
+const BLOCKING_WEIGHTS: Readonly<Partial<Record<BlindIndexKind, number>>> = {
+  dob: 2, dob_swapped: 2, dob_year_family_metaphone: 1, nhs_number: 3, postcode: 2,
+};
+const MIN_BLOCKING_SCORE = 3;
+
+/** Children read and scored per incoming record: the best-blocked ones (most shared keys). */
+const CANDIDATE_LIMIT = 20;
+
+export interface MatchCandidate {
+  childId: string;
+  probability: number;
+  matchWeight: number;
+  /** What each comparison contributed, in bits (no values: safe to store and show). */
+  contributions: Contribution[];
+  shielded: boolean;
+}
+
+export type MatchDecision =
+  | { kind: 'link'; to: MatchCandidate; review: MatchCandidate[] }
+  | { kind: 'review'; review: MatchCandidate[] }
+  | { kind: 'new' };
+
+/**
+ * Matches one incoming record against the index: candidates from the keyed blind-index blocking
+ * keys in PostgreSQL (the database never sees a name), opened and scored with the product's
+ * trained model, best first. Nothing here logs or throws identity values.
+ */
+export class OnlineMatcher {
+  constructor(private readonly deps: { children: ChildrenService; scorer: Scorer }) {}
+
+  /** Candidates scoring at least REVIEW_THRESHOLD, most likely first. */
+  async candidates(identity: ChildIdentity, sex: Sex, options: { db?: DbOrTx; exclude?: readonly string[] } = {}): Promise<MatchCandidate[]> {
+    const probe = this.deps.children.probe({ givenNames: identity.givenNames, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null });
+    const blocked = await this.deps.children.findCandidatesByEntries(
+      probe.filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined),
+      { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE },
+      options.db,
+    );
+    const exclude = new Set(options.exclude ?? []);
+    const ids = blocked.map((b) => b.childId).filter((id) => !exclude.has(id));
+    const children = await this.deps.children.readMany(ids, options.db);
+    const incoming = childMatchRecord(identity, sex, 0);
+    const out: MatchCandidate[] = [];
+    for (const child of children) {
+      const explanation = this.deps.scorer.explain(incoming, childMatchRecord(child.identity, child.sex, 1));
+      if (!worthReviewing(explanation)) continue;
+      out.push({ childId: child.id, probability: explanation.probability, matchWeight: explanation.matchWeight, contributions: explanation.contributions, shielded: child.shielded });
+    }
+    return out.sort((a, b) => b.matchWeight - a.matchWeight || a.childId.localeCompare(b.childId));
+  }
+
+  /** What to do with an incoming record, given its candidates. */
+  static decide(candidates: readonly MatchCandidate[]): MatchDecision {
+    const linkable = candidates.filter((c) => c.probability >= AUTO_LINK_THRESHOLD && !differentIdentifiers(c) && personEvidence(c.contributions, true) >= AUTO_LINK_PERSON_BITS);
+    // Two existing records both certain to be this child means the index already holds a
+    // duplicate: no automatic choice between them, a person decides.
+    if (linkable.length === 1) {
+      const to = linkable[0]!;
+      return { kind: 'link', to, review: candidates.filter((c) => c !== to) };
+    }
+    if (candidates.length > 0) return { kind: 'review', review: [...candidates] };
+    return { kind: 'new' };
+  }
+}
+
+function differentIdentifiers(candidate: MatchCandidate): boolean {
+  return candidate.contributions.some((c) => (c.comparison === 'identifier' && c.level !== 'exact' && c.level !== 'missing') || (c.comparison === 'sex' && c.level === 'different'));
+}
+
+/** At or above the review threshold, and the names and date of birth are on balance for a match. */
+export function worthReviewing(explanation: Pick<Explanation, 'probability' | 'contributions'>): boolean {
+  return explanation.probability >= REVIEW_THRESHOLD && personEvidence(explanation.contributions) > 0;
+}
+
+const PERSON_COMPARISONS: ReadonlySet<string> = new Set(['given_name', 'family_name', 'dob']);
+
+/** Bits the names and date of birth (and, if asked, sex) contribute, leaving out where the child lives. */
+function personEvidence(contributions: readonly Contribution[], withSex = false): number {
+  return contributions.reduce((sum, c) => sum + (PERSON_COMPARISONS.has(c.comparison) || (withSex && c.comparison === 'sex') ? c.weight : 0), 0);
+}
