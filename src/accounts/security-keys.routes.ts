@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { NotFoundError, ValidationError } from '../platform/http/errors.js';
 import { isUuid } from '../involvements/field-errors.js';
-import type { SecurityKeysService } from './security-keys.service.js';
+import { SIGN_IN_AGAIN, type SecurityKeysService } from './security-keys.service.js';
 
 const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
 /** `credential` is the browser's WebAuthn response as JSON, filled in by /public/security-key.js. */
@@ -35,6 +35,7 @@ export function registerSecurityKeyRoutes(app: FastifyInstance, deps: { security
   const addPage = async (request: FastifyRequest, reply: FastifyReply, values: { nickname?: string | undefined }, fieldErrors: Record<string, string>) =>
     reply.renderPage('accounts/views/security-key-add.njk', {
       options: await securityKeys.registrationOptions(request.session!, request.user!),
+      signInAgain: securityKeys.recentlySignedIn(request.session!) ? null : SIGN_IN_AGAIN,
       values,
       fieldErrors,
       errors: errorList(fieldErrors),

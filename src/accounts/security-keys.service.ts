@@ -22,6 +22,10 @@ const NOT_ADDED = 'Your security key was not added. Try again';
  * never leaves an account without a second factor. Adding and removing are audited as updates of
  * the person's own account.
  */
+/** How long after giving a second factor a person may add a security key (see `recentlySignedIn`). */
+export const RECENT_SIGN_IN_MINUTES = 10;
+export const SIGN_IN_AGAIN = `For your security, you can add a security key only within ${RECENT_SIGN_IN_MINUTES} minutes of signing in. Sign out, sign in again and then add the key`;
+
 export class SecurityKeysService {
   constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; webauthn: WebAuthnCeremonies }) {}
 
@@ -36,8 +40,20 @@ export class SecurityKeysService {
     return this.deps.webauthn.registrationOptions(session, user, existing);
   }
 
+  /**
+   * A new second factor is added only soon after the person proved who they are: someone holding
+   * a stolen or unattended session could otherwise give themselves a lasting way in.
+   */
+  recentlySignedIn(session: SessionState): boolean {
+    return this.deps.clock.now().getTime() - session.startedAt.getTime() <= RECENT_SIGN_IN_MINUTES * 60_000;
+  }
+
   /** Verifies the browser's new credential against the session's challenge and stores it. */
   async add(session: SessionState, user: SignedInUser, input: { nickname: string; credential: string }, requestId: string): Promise<void> {
+    if (!this.recentlySignedIn(session)) {
+      await this.record(user, 'security key not added: sign-in not recent', 'refused', requestId);
+      throw new ValidationError('Sign in again to add a security key', { 'add-key': SIGN_IN_AGAIN });
+    }
     const nickname = input.nickname.trim().replace(/\s+/g, ' ');
     const fields: Record<string, string> = {};
     if (!nickname) fields['nickname'] = 'Enter a name for your security key';

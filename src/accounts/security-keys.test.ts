@@ -246,3 +246,18 @@ describe('signing in with a security key instead of a code', () => {
     assert.match((await auditOf(response))[0]?.reason ?? '', /^security key: security key challenge expired$/);
   });
 });
+
+describe('adding a key needs a recent sign-in', () => {
+  test('more than ten minutes after the second factor, the key is refused (and audited) until the person signs in again', async () => {
+    const account = await anAccount(t);
+    const session = await signInAs(t.app, t.clock, account.email, TEST_PASSWORD, TEST_TOTP_SECRET);
+    t.clock.advanceMinutes(11);
+    const page = await session.get('/account/security-keys/add');
+    assert.match(page.body, /only within 10 minutes of signing in/);
+    const refused = await session.post('/account/security-keys/add', { nickname: 'Borrowed key', credential: JSON.stringify(new SoftAuthenticator().register(optionsIn(page.body).challenge)) });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /Sign out, sign in again and then add the key/);
+    assert.deepEqual((await auditOf(refused)).map((e) => [e.action, e.outcome, e.reason]), [['update', 'refused', 'security key not added: sign-in not recent']]);
+    assert.equal((await session.get('/account/security-keys')).body.includes('Borrowed key'), false);
+  });
+});

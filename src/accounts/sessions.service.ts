@@ -79,7 +79,7 @@ export class SessionsService {
       return null;
     }
     if (now.getTime() - row.last_seen_at.getTime() > TOUCH_INTERVAL_MS) await touchSession(db, idHash, now);
-    const session: SessionState = { idHash, stage: row.stage, csrfToken: row.csrf_token, userId: row.user_id };
+    const session: SessionState = { idHash, stage: row.stage, csrfToken: row.csrf_token, userId: row.user_id, startedAt: row.created_at };
     const user: SignedInUser | null =
       row.stage === 'active'
         ? {

@@ -1,4 +1,5 @@
 import { inTransaction, type Db } from '../platform/db/database.js';
+import { resolveSurvivor } from '../match-review/match-review.repository.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/http/errors.js';
 import { isCalendarDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -169,8 +170,9 @@ export class AgencyApiService {
    * Records that a child now lives in another council's area. The same move sent again changes
    * nothing (`created: false`). An unknown child is a 404, as for every child-addressed route.
    */
-  async recordMove(viewer: Viewer, childId: string, move: MoveFromSource, requestId: string | null): Promise<{ areaId: string; childId: string; created: boolean }> {
-    if (!isUuid(childId) || !(await findChildForInvolvements(this.deps.db, childId))) throw new NotFoundError('No child with this reference');
+  async recordMove(viewer: Viewer, requestedId: string, move: MoveFromSource, requestId: string | null): Promise<{ areaId: string; childId: string; created: boolean }> {
+    if (!isUuid(requestedId) || !(await findChildForInvolvements(this.deps.db, requestedId))) throw new NotFoundError('No child with this reference');
+    const childId = await resolveSurvivor(this.deps.db, requestedId);
     const errors = new FieldErrors();
     const councilId = await this.#organisation('councilCode', move.councilCode, true, errors);
     errors.throwIfAny('move');
@@ -192,8 +194,12 @@ export class AgencyApiService {
       return '';
     }
     if (childId) {
-      if (!isUuid(childId) || !(await findChildForInvolvements(this.deps.db, childId))) errors.add('childId', 'childId does not match any child');
-      return childId;
+      if (!isUuid(childId) || !(await findChildForInvolvements(this.deps.db, childId))) {
+        errors.add('childId', 'childId does not match any child');
+        return childId;
+      }
+      // An id of a record merged into another names the surviving record.
+      return resolveSurvivor(this.deps.db, childId);
     }
     if (sourceId) {
       // The same keyed look-up the child upsert stored: (source_system, system, source id).

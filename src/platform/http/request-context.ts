@@ -39,6 +39,8 @@ export interface SessionState {
   stage: 'mfa_enrolment' | 'mfa_challenge' | 'active';
   csrfToken: string;
   userId: string;
+  /** When this session reached its stage: for an active session, when its second factor was given. */
+  startedAt: Date;
 }
 
 declare module 'fastify' {
