@@ -1,10 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/accounts/totp.js';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/demo/demo-accounts.js';
 import { addDays, addMonths, formatDate, ukDate } from '../../src/platform/time/calendar-date.js';
-import { accessibilityViolations, describeViolations, launchBrowser } from './browser.js';
+import { launchBrowser } from './browser.js';
+import { assertAccessible, newPage } from './sign-in-steps.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 
 let server: LiveServer;
@@ -42,23 +43,6 @@ after(async () => {
   await browser.close();
   await server.close();
 });
-
-/** A page that fails the test on any CSP violation or script error. */
-async function newPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    // Pages answered with 400/404/409 on purpose are fine; CSP violations and script errors are not.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  return { page, problems };
-}
-
-async function assertAccessible(page: Page, what: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  assert.equal(violations.length, 0, `${what} has accessibility problems:\n${describeViolations(violations)}`);
-}
 
 /** Headings never skip a level (h1, then h2, then h3 …). */
 async function assertHeadingsInOrder(page: Page, what: string): Promise<void> {
