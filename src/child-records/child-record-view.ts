@@ -53,7 +53,9 @@ export async function readChildRecordView(
   let shield: ShieldDetails | null = null;
   if (shieldRow) {
     const [reason] = deps.children.openValuesOf(child, SHIELD_REASON_COLUMN, [shieldRow.reason]);
-    shield = { reason: reason ?? '', decidedBy: shieldRow.decided_by, decidedOn: shieldRow.decided_on, reviewOn: shieldRow.review_on, council: signpost.area.current.name };
+    // The council that decided the shield (a followed shield may come from another council than the child's area).
+    const shieldingCouncil = await deps.signposts.councilContact(shieldRow.council_id, db);
+    shield = { reason: reason ?? '', decidedBy: shieldRow.decided_by, decidedOn: shieldRow.decided_on, reviewOn: shieldRow.review_on, council: shieldingCouncil?.name ?? signpost.area.current.name };
   }
   const retention = retentionFor({ triggerDate: child.triggerDate, dateOfBirth: child.identity.dateOfBirth, periodEnds, legalHoldReason: await findLegalHold(db, child.id) }, deps.retentionMonths);
   return { child, identifiers, retention, shield, signpost };

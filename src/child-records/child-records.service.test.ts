@@ -153,6 +153,17 @@ describe('shielding', () => {
     const look = await t.services.childRecords.lookAt(schoolLead, duplicate.childId, 'safeguarding concern', null);
     assert.equal(look.kind, 'shielded');
   });
+
+  test('a shield that followed a record from another council names the council that decided it, for who to ask', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Halvorsen', givenNames: 'Ingrid', sex: 'female', dateOfBirth: '2012-02-21' }));
+    await t.services.childRecords.shield(socialWorker, childId, { reason: 'Witness protection', decidedBy: 'Head of Service', reviewOn: '2027-04-01' }, null);
+    const otherCode = await councilCodeOf(t, otherCouncilWorker.organisationId);
+    const fed = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-2' }, aChildRecordInput(otherCode, { familyName: 'Halvorson', givenNames: 'Ingrid', sex: 'female', dateOfBirth: '2012-02-12' }), null);
+    assert.equal(fed.created, true, 'a record of its own, which the shield followed');
+    const look = await t.services.childRecords.lookAt(otherCouncilWorker, fed.childId, 'transfer in', null);
+    assert.ok(look.kind === 'shielded');
+    assert.equal(look.summary.council.councilId, councilId);
+  });
 });
 
 describe('looking at a record', () => {

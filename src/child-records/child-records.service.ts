@@ -316,7 +316,10 @@ export class ChildRecordsService {
   }
 
   async #summary(db: DbOrTx, child: Child): Promise<ShieldSummary> {
-    const council = await this.#signposts.responsibleCouncilOf(child.id, db);
+    // Who to ask is the council that decided the shield; it may not be the child's own council
+    // when the shield followed a likely match from another agency's record.
+    const shield = await findShield(db, child.id);
+    const council = (shield ? await this.#signposts.councilContact(shield.council_id, db) : null) ?? (await this.#signposts.responsibleCouncilOf(child.id, db));
     if (!council) throw new NotFoundError('No child with this reference');
     return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
   }

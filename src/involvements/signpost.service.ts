@@ -26,6 +26,12 @@ export class SignpostService {
     return row ? contact(row) : null;
   }
 
+  /** How to reach a council (e.g. the one that shielded a child); null for an unknown id. */
+  async councilContact(councilId: string, db: DbOrTx = this.deps.db): Promise<CouncilContact | null> {
+    const [c] = await findCouncilContacts(db, [councilId]);
+    return c ? contact({ council_id: c.id, council_name: c.name, office_hours_phone: c.office_hours_phone, emergency_duty_phone: c.emergency_duty_phone, council_email: c.email }) : null;
+  }
+
   /**
    * The child's signpost as on `today`; null when there is no such child. Pass the caller's
    * transaction to read inside it: a look-up must not hold one connection while taking four more.
