@@ -18,8 +18,7 @@ export interface CheckResult {
  * with the id it was acknowledged with, and no source key may hold two records.
  */
 export async function checkWrites(databaseUrl: string, system: string, ledger: Ledger): Promise<CheckResult> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await connect(databaseUrl);
   try {
     const problems: string[] = [];
     let lost = 0;
@@ -57,6 +56,22 @@ export async function checkWrites(databaseUrl: string, system: string, ledger: L
     return { acknowledged: ledger.acknowledged.size, lost, duplicated, auditLeaves: audit.leaves, auditContiguous: audit.contiguous, problems };
   } finally {
     await client.end();
+  }
+}
+
+/** A connection for reading back; PostgreSQL may still be replaying its WAL after a kill. */
+export async function connect(databaseUrl: string, timeoutMs = 60_000): Promise<pg.Client> {
+  const started = Date.now();
+  for (;;) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (Date.now() - started > timeoutMs) throw error;
+      await sleep(250);
+    }
   }
 }
 

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { feedCsv } from '../src/imports/feed-csv.js';
-import { bySourceId } from './checks.js';
+import { bySourceId, connect } from './checks.js';
 import type { Random } from './random.js';
 import { letters, syntheticNhsNumber } from './synthetic.js';
 import { exited, signpost, spawnSignpost } from './service.js';
@@ -31,7 +30,7 @@ async function writeFeed(folder: string, round: number, rows: number, councilCod
     source_id: `r${String(round)}-${String(i)}`,
     given_names: random.pick(['Ivo', 'Juno', 'Kit', 'Lena', 'Milo', 'Nell']),
     family_name: `Feedworth-${letters(round)}-${letters(i * 7919 + 1000)}`,
-    nhs_number: syntheticNhsNumber(1, round * 10_000 + i),
+    nhs_number: syntheticNhsNumber(1, (round - 1) * rows + i),
     date_of_birth: `${String(random.int(2010, 2024))}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`,
     sex: random.pick(['male', 'female']),
     address_line_1: `${String(random.int(1, 300))} Mill Lane`,
@@ -58,8 +57,11 @@ async function writeFeed(folder: string, round: number, rows: number, councilCod
 export async function killedImport(options: { dataDir: string; databaseUrl: () => string; round: number; rows: number; councilCode: string; random: Random }): Promise<ImportRound> {
   const { dataDir, round, rows, councilCode, random } = options;
   const file = await writeFeed(dataDir, round, rows, councilCode, random);
-  const args = ['import', file, '--source', IMPORT_SYSTEM, '--organisation', councilCode, '--batch-size', '100'];
-  const killAt = Math.floor(rows * (0.2 + random.next() * 0.5));
+  const batch = Math.max(1, Math.min(100, Math.floor(rows / 4)));
+  const args = ['import', file, '--source', IMPORT_SYSTEM, '--organisation', councilCode, '--batch-size', String(batch)];
+  // Progress is printed after each committed batch: kill on a batch boundary 20–70% of the way,
+  // never on the last one (that line comes after the run is marked completed).
+  const killAt = Math.min(rows - batch, Math.max(batch, Math.floor((rows * (0.2 + random.next() * 0.5)) / batch) * batch));
 
   const firstStarted = Date.now();
   const first = spawnSignpost(dataDir, args);
@@ -89,8 +91,7 @@ export async function killedImport(options: { dataDir: string; databaseUrl: () =
 }
 
 async function countFeed(databaseUrl: string, round: number, rows: number): Promise<{ lost: number; duplicated: number; problems: string[] }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await connect(databaseUrl);
   try {
     const problems: string[] = [];
     const involvements = await bySourceId(client, 'involvements', IMPORT_SYSTEM, `r${String(round)}-%`);

@@ -78,8 +78,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const client = await registerClient(dataDir);
     await service.start();
     const writers = new Writers(() => service.url, client, ledger, random);
-    // Targets in a shuffled cycle, so any run of three rounds or more kills each kind.
-    const order = [...options.targets].sort(() => random.next() - 0.5);
+    // A seeded cycle: each target once (so the first rounds kill every kind), then the app and
+    // PostgreSQL again. A feed import round takes minutes, so it comes once in five rounds.
+    const shuffle = <T>(items: T[]) => items.map((item) => ({ item, key: random.next() })).sort((a, b) => a.key - b.key).map((x) => x.item);
+    const order = [...shuffle([...options.targets]), ...shuffle(options.targets.filter((t) => t !== 'import'))];
     for (let round = 1; round <= options.rounds; round++) {
       const target = order[(round - 1) % order.length]!;
       const result = await runRound({ round, target, service, writers, ledger, random, options });
@@ -143,7 +145,10 @@ async function runRound(ctx: {
         await service.killApp();
         await service.start();
       } else {
-        service.killPostgres();
+        const killedPid = service.killPostgres();
+        // /healthz can still answer for a moment from a backend that has not yet seen its
+        // postmaster die: recovery counts from the new server's pid.
+        await service.waitNewPostmaster(killedPid, 120_000);
       }
       // A killed PostgreSQL is started again by the app itself (src/platform/db/postgres-supervisor.ts).
       await service.waitHealthy(120_000);

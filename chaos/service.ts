@@ -108,6 +108,17 @@ export class Service {
     return pid;
   }
 
+  /** Waits until a postmaster other than `killedPid` runs for this data folder. */
+  async waitNewPostmaster(killedPid: number, timeoutMs: number): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const pid = postmasterPid(this.dataDir);
+      if (pid !== undefined && pid !== killedPid && alive(pid)) return;
+      if (Date.now() - started > timeoutMs) throw new Error(`PostgreSQL was not started again within ${String(timeoutMs)} ms:\n${this.recentOutput}`);
+      await sleep(100);
+    }
+  }
+
   /** Ctrl-C as an operator would: the app stops, then its PostgreSQL. */
   async stop(): Promise<void> {
     const child = this.#child;

@@ -83,6 +83,8 @@ describe('the review queue', () => {
     const first = await aQueuedPair({ givenNames: 'Ottoline', familyName: 'Brackwater', dateOfBirth: '2012-02-02', sex: 'female' });
     t.clock.advanceMinutes(1);
     const second = await aQueuedPair({ givenNames: 'Lysander', familyName: 'Coldharbour', dateOfBirth: '2013-03-03' });
+    assert.match((await mashSession.get('/')).body, /href="\/match-review"/);
+    assert.doesNotMatch((await practitionerSession.get('/')).body, /href="\/match-review"/);
     const page = await mashSession.get('/match-review');
     assert.equal(page.statusCode, 200);
     assert.ok(page.body.indexOf(`Compare pair ${String(first.itemId)}`) < page.body.indexOf(`Compare pair ${String(second.itemId)}`));
