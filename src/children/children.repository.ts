@@ -56,6 +56,13 @@ export async function countChildren(db: DbOrTx): Promise<number> {
   return row.n;
 }
 
+/** Which of these children are shielded (a plain column: nothing is opened). */
+export async function findShieldedAmong(db: DbOrTx, childIds: readonly string[]): Promise<string[]> {
+  if (childIds.length === 0) return [];
+  const rows = await db.selectFrom('children').select('id').where('id', 'in', childIds).where('shielded', '=', true).execute();
+  return rows.map((r) => r.id);
+}
+
 export async function childExists(db: DbOrTx, childId: string): Promise<boolean> {
   const row = await db.selectFrom('children').select('id').where('id', '=', childId).executeTakeFirst();
   return row !== undefined;

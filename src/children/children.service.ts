@@ -10,6 +10,7 @@ import {
   findChildIdsByBlindIndex,
   findSealedChild,
   findSealedChildren,
+  findShieldedAmong,
   insertPreparedChildren,
   updateSealedChild,
 } from './children.repository.js';
@@ -47,6 +48,11 @@ export class ChildrenService {
 
   count(): Promise<number> {
     return countChildren(this.deps.db);
+  }
+
+  /** Which of these children are shielded, without opening any of them. */
+  shieldedAmong(childIds: readonly string[]): Promise<string[]> {
+    return findShieldedAmong(this.deps.db, childIds);
   }
 
   exists(childId: string): Promise<boolean> {

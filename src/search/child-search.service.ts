@@ -78,12 +78,25 @@ export class ChildSearchService {
     return { givenNames: query.givenNames?.trim() || undefined, familyName, dateOfBirth };
   }
 
-  async search(input: ChildSearchQuery): Promise<ChildSearchResult[]> {
-    const query = ChildSearchService.validate(input);
-    const candidates = await this.#children.findCandidates(
+  /**
+   * Whether `search(input)` could return a shielded child: any of its candidates is shielded.
+   * Cheap (nothing is opened), so feeds check it before paying for a full search.
+   */
+  async mayFindShielded(input: ChildSearchQuery): Promise<boolean> {
+    const candidates = await this.#candidates(ChildSearchService.validate(input));
+    return (await this.#children.shieldedAmong(candidates.map((c) => c.childId))).length > 0;
+  }
+
+  #candidates(query: ChildSearchQuery) {
+    return this.#children.findCandidates(
       { nhsNumber: query.nhsNumber ?? null, givenNames: query.givenNames ?? null, familyName: query.familyName ?? null, dateOfBirth: query.dateOfBirth ?? null },
       60,
     );
+  }
+
+  async search(input: ChildSearchQuery): Promise<ChildSearchResult[]> {
+    const query = ChildSearchService.validate(input);
+    const candidates = await this.#candidates(query);
     const scored: { child: Child; score: number; because: string[] }[] = [];
     // One query for every candidate (shredded ones are left out), not one round trip each.
     for (const child of await this.#children.readMany(candidates.map((c) => c.childId))) {
