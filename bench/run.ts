@@ -18,11 +18,12 @@ import { openWorld } from './world-context.js';
 import { benchAudit } from './scenarios/audit-verify.js';
 import { benchFeedImport } from './scenarios/feed-import.js';
 import { benchFindChild } from './scenarios/find-child.js';
+import { benchMatchOne } from './scenarios/match-one.js';
 import { benchOverload } from './scenarios/overload.js';
 import { benchSignpostView } from './scenarios/signpost-view.js';
 import type { LoadResult } from './stats.js';
 
-const SCENARIOS = ['find', 'view', 'overload', 'import', 'audit'] as const;
+const SCENARIOS = ['find', 'view', 'overload', 'match', 'import', 'audit'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const VIEWER = 'social.worker@leeds.demo.test';
 
@@ -40,7 +41,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('npm run bench -- [--children 10000,100000,1000000] [--scenario find,view,overload,import,audit] [--runs 3] [--seconds 10] [--connections 32] [--import-rows 2000] [--audit-entries 100000]');
+  console.log('npm run bench -- [--children 10000,100000,1000000] [--scenario find,view,overload,match,import,audit] [--runs 3] [--seconds 10] [--connections 32] [--import-rows 2000] [--audit-entries 100000]');
   process.exit(0);
 }
 const positive = (name: string, raw: string) => {
@@ -88,6 +89,12 @@ for (const children of sizes) {
       console.log(row(`overload: ${overload.offered}/s offered (2× sustainable), served`, overload.served));
       console.log(`  turned away with 503: ${overload.shed} (p99 ${overload.shedP99 ?? '–'} ms)`);
       result['overload'] = overload;
+    }
+    if (scenarios.includes('match')) {
+      const match = await benchMatchOne(world, load);
+      console.log(row('match one record against the index (4 callers)', match.match));
+      console.log(row('  its blind-index candidate query alone', match.blockingOnly));
+      result['match'] = match;
     }
     if (scenarios.includes('import')) {
       const feed = await benchFeedImport(world, { rows: positive('import-rows', values['import-rows']), runs: load.runs });
