@@ -38,7 +38,6 @@ import { registerBreakGlassRoutes } from '../break-glass/break-glass.routes.js';
 import { registerAdministrationRoutes } from '../administration/administration.routes.js';
 import { registerMatchReviewRoutes } from '../match-review/match-review.routes.js';
 import { registerNotificationRoutes } from '../notifications/notifications.routes.js';
-import { inTransaction } from '../platform/db/database.js';
 import { registerHealthRoutes } from './health.routes.js';
 import { createServices } from './services.js';
 
@@ -169,22 +168,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInvolvementsApiRoutes(app, { agencyApi: services.agencyApi });
   registerSearchRoutes(app, {
     search: childSearch,
-    // The search and its audit entry stand or fall together: no entry, no results.
-    recordSearch: ({ user, requestId, reason, reasonDetail, run }) =>
-      inTransaction(db, async (tx) => {
-        const results = await run();
-        await audit.record(tx, {
-          action: 'search',
-          actorUserId: user.id,
-          actorOrganisationId: user.organisationId,
-          actorRole: user.role,
-          basis: 'stated reason',
-          reason: reasonDetail ? `${reason}: ${reasonDetail}` : reason,
-          outcome: 'allowed',
-          requestId,
-        });
-        return results;
-      }),
+    // The search and its audit entry stand or fall together: the entry is committed before any
+    // result leaves, and if it cannot be written the request fails. The search runs first, on its
+    // own connection: a transaction held open around it would take two pool connections per
+    // search and starve the pool under load.
+    recordSearch: async ({ user, requestId, reason, reasonDetail, run }) => {
+      const results = await run();
+      await audit.record(db, {
+        action: 'search',
+        actorUserId: user.id,
+        actorOrganisationId: user.organisationId,
+        actorRole: user.role,
+        basis: 'stated reason',
+        reason: reasonDetail ? `${reason}: ${reasonDetail}` : reason,
+        outcome: 'allowed',
+        requestId,
+      });
+      return results;
+    },
   });
 
   registerWhoLookedRoutes(app, { whoLooked: services.whoLooked });
