@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTestApp, type TestApp } from '../../../test/build-test-app.js';
@@ -39,4 +40,23 @@ test('an API client is told the same in problem+json', async () => {
   const shed = responses.find((r) => r.statusCode === 503);
   assert.ok(shed);
   assert.equal(shed.json<{ code: string }>().code, 'overloaded');
+});
+
+test('clients that hang up while their request is being handled do not use up the limit for good', async () => {
+  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { hostname, port } = new URL(address);
+  const cookie = [...session.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  // Each client starts a form post, sends half its body and hangs up.
+  for (let i = 0; i < 12; i++) {
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /children/search HTTP/1.1\r\nHost: ${hostname}\r\nCookie: ${cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nreason=safeguarding`, () => {
+          socket.destroy();
+          resolve();
+        });
+      });
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (let i = 0; i < 3; i++) assert.equal((await session.get('/')).statusCode, 200, 'the slots came back');
 });

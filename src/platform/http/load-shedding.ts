@@ -31,7 +31,9 @@ export function registerLoadShedding(app: FastifyInstance, options: { maxInFligh
     }
     inFlight += 1;
     counted.add(request);
+    // The raw response's 'close' comes once whatever happens: answered, or the client gone while
+    // the handler was still working (a load generator ending its run). Fastify's onResponse and
+    // onRequestAbort hooks both missed that last case, and each miss leaked a slot for good.
+    reply.raw.once('close', () => release(request));
   });
-  app.addHook('onResponse', async (request) => release(request));
-  app.addHook('onRequestAbort', async (request) => release(request));
 }
