@@ -115,5 +115,5 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
   }
   const importPerSecond = Math.round(median(imports));
   const copyPerSecond = Math.round(median(copies));
-  return { rows: options.rows, importPerSecond, peakRssMb, copyPerSecond, ratio: Math.round((importPerSecond / copyPerSecond) * 1000) / 1000 };
+  return { rows: options.rows, importPerSecond, peakRssMb, copyPerSecond, ratio: Number((importPerSecond / copyPerSecond).toPrecision(2)) };
 }

@@ -15,7 +15,7 @@ export interface FindChildResult {
 /**
  * "Find a child" by fuzzy name and date of birth: the search page over HTTP (signed in, reason
  * stated, audited in the same transaction, candidates opened and ranked), against the same
- * blind-index candidate query run straight on PostgreSQL from this process, at the same concurrency.
+ * search's own candidate query (blocking and ranking) run straight on PostgreSQL from this process, at the same concurrency.
  */
 export async function benchFindChild(world: WorldContext, service: { baseUrl: string; session: SignedInSession }, options: { connections: number; seconds: number; runs: number }): Promise<FindChildResult> {
   const queries = fuzzyQueries(world.sample);
@@ -38,7 +38,7 @@ export async function benchFindChild(world: WorldContext, service: { baseUrl: st
     }));
     direct.push(await closedLoop(options.connections, options.seconds, async (n) => {
       const q = queries[n % queries.length]!;
-      await world.services.children.findCandidates({ nhsNumber: null, givenNames: q.givenNames, familyName: q.familyName, dateOfBirth: isoDate(q) }, 60);
+      await world.services.childSearch.candidates({ givenNames: q.givenNames, familyName: q.familyName, dateOfBirth: isoDate(q) });
     }));
   }
   const result = { http: medianOf(http), directSql: medianOf(direct) };

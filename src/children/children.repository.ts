@@ -125,6 +125,44 @@ export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly Bli
   return rows.map((r) => ({ childId: r.child_id, hits: r.hits }));
 }
 
+/**
+ * Two steps, for look-ups whose cheap keys are shared by hundreds of children: children sharing any
+ * `blocking` value (weighted, at most `blockedLimit`, best first), then each of those re-ranked by
+ * the `ranking` values it also holds, checked child by child through the primary key. The ranking
+ * values are common ones (a given name's sound is shared by thousands of children at national
+ * scale), so they are never scanned as posting lists, only probed for children already blocked.
+ */
+export async function findChildIdsBlockedThenRanked(
+  db: DbOrTx,
+  blocking: readonly WeightedEntry[],
+  ranking: readonly WeightedEntry[],
+  limits: { blocked: number; results: number },
+): Promise<{ childId: string; hits: number }[]> {
+  if (blocking.length === 0) return [];
+  const { rows } = await sql<{ child_id: string; hits: number }>`
+    WITH blocked AS (
+      SELECT b.child_id, sum(p.weight)::integer AS hits
+      FROM child_blind_index b
+      JOIN unnest(${blocking.map((e) => e.kind)}::text[], ${blocking.map((e) => e.value)}::bytea[], ${blocking.map((e) => e.weight)}::integer[]) AS p(kind, value, weight)
+        ON b.kind = p.kind AND b.value = p.value
+      GROUP BY b.child_id
+      ORDER BY hits DESC, b.child_id
+      LIMIT ${limits.blocked})
+    SELECT c.child_id, (c.hits + coalesce((
+      SELECT sum(r.weight)
+      FROM unnest(${ranking.map((e) => e.kind)}::text[], ${ranking.map((e) => e.value)}::bytea[], ${ranking.map((e) => e.weight)}::integer[]) AS r(kind, value, weight)
+      WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = r.kind AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits
+    FROM blocked c
+    ORDER BY hits DESC, c.child_id
+    LIMIT ${limits.results}`.execute(db);
+  return rows.map((r) => ({ childId: r.child_id, hits: r.hits }));
+}
+
+/** A blind-index value with the weight a shared value adds to a candidate's rank. */
+export interface WeightedEntry extends BlindIndexEntry {
+  weight: number;
+}
+
 /** Replaces a child's sealed identity, clear facts and blind indexes (an update from its source). */
 export async function updateSealedChild(db: DbOrTx, facts: Omit<ChildFacts, 'shielded'>, sealed: SealedIdentity, blindIndex: readonly BlindIndexEntry[]): Promise<void> {
   await db.updateTable('children').set({

@@ -1,12 +1,13 @@
 import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
-import type { BlindIndexEntry, IdentityProbe } from './blind-index.js';
+import type { BlindIndexEntry, BlindIndexKind, IdentityProbe } from './blind-index.js';
 import type { Child, ChildFacts, ChildIdentity } from './child-identity.js';
 import { ChildSealer, type PreparedChild } from './child-sealer.js';
 import {
   childExists,
   countChildren,
   deleteChildKeyAndIndex,
+  findChildIdsBlockedThenRanked,
   findChildIdsByBlindIndex,
   findSealedChild,
   findSealedChildren,
@@ -161,6 +162,22 @@ export class ChildrenService {
   /** Candidate children sharing any of these blind-index values, ranked by the shared values' weights. */
   findCandidatesByEntries(entries: readonly BlindIndexEntry[], options: { limit: number; weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[]> {
     return findChildIdsByBlindIndex(db, entries, options.limit, options);
+  }
+
+  /**
+   * Candidates blocked on the entries of the `blocking` kinds, then re-ranked by the entries of
+   * the `ranking` kinds they also hold (common values probed per child, never scanned); entries of
+   * other kinds are not used.
+   */
+  findCandidatesBlockedThenRanked(
+    entries: readonly BlindIndexEntry[],
+    weights: { blocking: Partial<Record<BlindIndexKind, number>>; ranking: Partial<Record<BlindIndexKind, number>> },
+    limits: { blocked: number; results: number },
+    db: DbOrTx = this.deps.db,
+  ): Promise<{ childId: string; hits: number }[]> {
+    const weighted = (table: Partial<Record<BlindIndexKind, number>>) =>
+      entries.flatMap((e) => (table[e.kind] === undefined ? [] : [{ ...e, weight: table[e.kind]! }]));
+    return findChildIdsBlockedThenRanked(db, weighted(weights.blocking), weighted(weights.ranking), limits);
   }
 
   /** Candidate children sharing blind-index values with the probe, most shared first. */

@@ -78,12 +78,7 @@ export class OnlineMatcher {
 
   /** Candidates scoring at least REVIEW_THRESHOLD, most likely first. */
   async candidates(identity: ChildIdentity, sex: Sex, options: { db?: DbOrTx; exclude?: readonly string[] } = {}): Promise<MatchCandidate[]> {
-    const probe = this.deps.children.probe({ givenNames: identity.givenNames, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null });
-    const blocked = await this.deps.children.findCandidatesByEntries(
-      probe.filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined),
-      { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE },
-      options.db,
-    );
+    const blocked = await this.blocked(identity, options.db);
     const exclude = new Set(options.exclude ?? []);
     const ids = blocked.map((b) => b.childId).filter((id) => !exclude.has(id));
     const children = await this.deps.children.readMany(ids, options.db);
@@ -95,6 +90,16 @@ export class OnlineMatcher {
       out.push({ childId: child.id, probability: explanation.probability, matchWeight: explanation.matchWeight, contributions: explanation.contributions, shielded: child.shielded });
     }
     return out.sort((a, b) => b.matchWeight - a.matchWeight || a.childId.localeCompare(b.childId));
+  }
+
+  /** The blocking step alone: children sharing enough blocking keys, best-blocked first. */
+  blocked(identity: ChildIdentity, db?: DbOrTx): Promise<{ childId: string; hits: number }[]> {
+    const probe = this.deps.children.probe({ givenNames: identity.givenNames, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null });
+    return this.deps.children.findCandidatesByEntries(
+      probe.filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined),
+      { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE },
+      db,
+    );
   }
 
   /** What to do with an incoming record, given its candidates. */

@@ -48,6 +48,15 @@ const DOB_WORDS: Partial<Record<DobLevel, string>> = {
 /** Below this a candidate is not shown: a search must not become a way to browse children. */
 const MIN_SCORE = 62;
 const MAX_RESULTS = 10;
+/** Blind-index kinds a search blocks on and ranks by, with what a shared value adds. */
+const SEARCH_KEYS = {
+  blocking: { nhs_number: 8, dob: 4, dob_swapped: 4, dob_year_family_metaphone: 2 },
+  ranking: { given_name_metaphone: 1 },
+} as const;
+/** Children blocked per search (about 330 share a date of birth, as given or swapped, at 1M). */
+const BLOCKED_LIMIT = 400;
+/** Children opened and scored per search: the best ranked. */
+const CANDIDATE_LIMIT = 30;
 
 /**
  * Finds children by NHS number, or by name and date of birth tolerant of typos, nicknames
@@ -83,20 +92,27 @@ export class ChildSearchService {
    * Cheap (nothing is opened), so feeds check it before paying for a full search.
    */
   async mayFindShielded(input: ChildSearchQuery): Promise<boolean> {
-    const candidates = await this.#candidates(ChildSearchService.validate(input));
+    const candidates = await this.candidates(ChildSearchService.validate(input));
     return (await this.#children.shieldedAmong(candidates.map((c) => c.childId))).length > 0;
   }
 
-  #candidates(query: ChildSearchQuery) {
-    return this.#children.findCandidates(
-      { nhsNumber: query.nhsNumber ?? null, givenNames: query.givenNames ?? null, familyName: query.familyName ?? null, dateOfBirth: query.dateOfBirth ?? null },
-      60,
-    );
+  /**
+   * The children worth opening for a validated query, best first (public for the benchmark's
+   * side-by-side baseline). Blocked on the date of birth (as given, or with day and month
+   * swapped) and on the last name's sound within the birth year (so a mistyped day or month
+   * still finds the child), then ranked by the first name's sound. Names alone are not keys: a
+   * common name is shared by thousands of children at national scale (measured at 1M children:
+   * 66 ms per search with them, 4 ms without). A search with the wrong birth year and neither a
+   * swap nor the right date finds nothing, which a search must be allowed to do.
+   */
+  candidates(query: ChildSearchQuery): Promise<{ childId: string; hits: number }[]> {
+    const probe = this.#children.probe({ nhsNumber: query.nhsNumber ?? null, givenNames: query.givenNames ?? null, familyName: query.familyName ?? null, dateOfBirth: query.dateOfBirth ?? null });
+    return this.#children.findCandidatesBlockedThenRanked(probe, SEARCH_KEYS, { blocked: BLOCKED_LIMIT, results: CANDIDATE_LIMIT });
   }
 
   async search(input: ChildSearchQuery): Promise<ChildSearchResult[]> {
     const query = ChildSearchService.validate(input);
-    const candidates = await this.#candidates(query);
+    const candidates = await this.candidates(query);
     const scored: { child: Child; score: number; because: string[] }[] = [];
     // One query for every candidate (shredded ones are left out), not one round trip each.
     for (const child of await this.#children.readMany(candidates.map((c) => c.childId))) {
