@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, seal } from '../platform/crypto/aead.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
-import type { ChildAddress, ChildIdentity, ParentCarer, PreviousAddress } from './child-identity.js';
+import type { ChildAddress, ChildIdentity, ParentCarer, PersonFields, PreviousAddress } from './child-identity.js';
 
 /** Data keys are versioned so a child's fields can later be re-sealed under a fresh key. */
 export const CURRENT_KEY_VERSION = 1;
@@ -95,15 +95,23 @@ export class ChildCrypto {
   openIdentity(childId: string, keyVersion: number, dataKey: Buffer, sealed: SealedIdentity): ChildIdentity {
     const field = (name: keyof SealedIdentity, value: Buffer) => open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
     return {
+      ...this.openPersonFields(childId, keyVersion, dataKey, sealed),
+      address: JSON.parse(field('address', sealed.address)) as ChildAddress,
+      // Absent rather than empty when none were recorded, so an identity reads back as it was given.
+      ...(sealed.previousAddresses && { previousAddresses: JSON.parse(field('previousAddresses', sealed.previousAddresses)) as PreviousAddress[] }),
+      ...(sealed.parentsCarers && { parentsCarers: JSON.parse(field('parentsCarers', sealed.parentsCarers)) as ParentCarer[] }),
+    };
+  }
+
+  /** Opens only the names, date of birth and NHS number (what a search ranks by). */
+  openPersonFields(childId: string, keyVersion: number, dataKey: Buffer, sealed: Pick<SealedIdentity, keyof PersonFields>): PersonFields {
+    const field = (name: keyof SealedIdentity, value: Buffer) => open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
+    return {
       givenNames: sealed.givenNames === null ? null : field('givenNames', sealed.givenNames),
       familyName: field('familyName', sealed.familyName),
       formerFamilyNames: sealed.formerFamilyNames === null ? [] : (JSON.parse(field('formerFamilyNames', sealed.formerFamilyNames)) as string[]),
       dateOfBirth: field('dateOfBirth', sealed.dateOfBirth),
-      address: JSON.parse(field('address', sealed.address)) as ChildAddress,
       nhsNumber: sealed.nhsNumber === null ? null : field('nhsNumber', sealed.nhsNumber),
-      // Absent rather than empty when none were recorded, so an identity reads back as it was given.
-      ...(sealed.previousAddresses && { previousAddresses: JSON.parse(field('previousAddresses', sealed.previousAddresses)) as PreviousAddress[] }),
-      ...(sealed.parentsCarers && { parentsCarers: JSON.parse(field('parentsCarers', sealed.parentsCarers)) as ParentCarer[] }),
     };
   }
 

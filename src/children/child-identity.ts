@@ -84,3 +84,11 @@ export interface ChildFacts {
 export interface Child extends ChildFacts {
   identity: ChildIdentity;
 }
+
+/** The identity fields a search ranks by: names, date of birth and NHS number, no address or family. */
+export type PersonFields = Pick<ChildIdentity, 'givenNames' | 'familyName' | 'formerFamilyNames' | 'dateOfBirth' | 'nhsNumber'>;
+
+/** A child opened only as far as a search needs (half the fields: half the decryption). */
+export interface ChildPerson extends ChildFacts {
+  identity: PersonFields;
+}

@@ -96,6 +96,20 @@ export function findSealedChildren(db: DbOrTx, childIds: readonly string[]) {
     .execute();
 }
 
+/** Several children's names, date of birth and NHS number with their wrapped keys (a search's candidates). */
+export function findSealedPersonFields(db: DbOrTx, childIds: readonly string[]) {
+  return db.selectFrom('children')
+    .innerJoin('child_keys', 'child_keys.child_id', 'children.id')
+    .select([
+      'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
+      'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
+      'children.date_of_birth', 'children.nhs_number',
+      'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
+    ])
+    .where('children.id', 'in', childIds)
+    .execute();
+}
+
 /** Crypto-shredding: the data key and the blind indexes go; the sealed fields stay unreadable. */
 export async function deleteChildKeyAndIndex(db: DbOrTx, childId: string): Promise<boolean> {
   await db.deleteFrom('child_blind_index').where('child_id', '=', childId).execute();

@@ -1,7 +1,7 @@
 import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { BlindIndexEntry, BlindIndexKind, IdentityProbe } from './blind-index.js';
-import type { Child, ChildFacts, ChildIdentity } from './child-identity.js';
+import type { Child, ChildFacts, ChildIdentity, ChildPerson } from './child-identity.js';
 import { ChildSealer, type PreparedChild } from './child-sealer.js';
 import {
   childExists,
@@ -11,6 +11,7 @@ import {
   findChildIdsByBlindIndex,
   findSealedChild,
   findSealedChildren,
+  findSealedPersonFields,
   findShieldedAmong,
   insertPreparedChildren,
   updateSealedChild,
@@ -107,6 +108,30 @@ export class ChildrenService {
     if (childIds.length === 0) return [];
     const rows = await findSealedChildren(db, childIds);
     return rows.map((row) => this.#openRow(row)?.child).filter((c): c is Child => c !== undefined);
+  }
+
+  /**
+   * Several children opened only as far as a search needs (names, date of birth, NHS number), in
+   * one query; shredded and missing ones are left out.
+   */
+  async readPeople(childIds: readonly string[], db: DbOrTx = this.deps.db): Promise<ChildPerson[]> {
+    if (childIds.length === 0) return [];
+    const { crypto } = this.sealer;
+    return (await findSealedPersonFields(db, childIds)).map((row) => {
+      const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrap_version, row.wrapped_key);
+      return {
+        id: row.id,
+        responsibleCouncilId: row.responsible_council_id,
+        recordTrigger: row.record_trigger,
+        triggerDate: row.trigger_date,
+        sex: row.sex,
+        unborn: row.unborn,
+        shielded: row.shielded,
+        identity: crypto.openPersonFields(row.id, row.key_version, dataKey, {
+          givenNames: row.given_names, familyName: row.family_name, formerFamilyNames: row.former_family_names, dateOfBirth: row.date_of_birth, nhsNumber: row.nhs_number,
+        }),
+      };
+    });
   }
 
   async #open(childId: string, db: DbOrTx): Promise<{ child: Child; keyVersion: number; dataKey: Buffer } | null> {

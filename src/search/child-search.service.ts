@@ -3,7 +3,7 @@ import type { Keyring } from '../platform/crypto/keyring.js';
 import { ValidationError } from '../platform/http/errors.js';
 import { isCalendarDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import { ChildrenService } from '../children/children.service.js';
-import type { Child } from '../children/child-identity.js';
+import type { Child, ChildPerson } from '../children/child-identity.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../children/nhs-number.js';
 import { normaliseName } from '../children/blind-index.js';
 import { jaroWinkler } from '../matching/jaro-winkler.js';
@@ -113,9 +113,9 @@ export class ChildSearchService {
   async search(input: ChildSearchQuery): Promise<ChildSearchResult[]> {
     const query = ChildSearchService.validate(input);
     const candidates = await this.candidates(query);
-    const scored: { child: Child; score: number; because: string[] }[] = [];
-    // One query for every candidate (shredded ones are left out), not one round trip each.
-    for (const child of await this.#children.readMany(candidates.map((c) => c.childId))) {
+    const scored: { child: ChildPerson; score: number; because: string[] }[] = [];
+    // One query for every candidate (shredded ones are left out), opening only the fields ranked by.
+    for (const child of await this.#children.readPeople(candidates.map((c) => c.childId))) {
       const { score, because } = likeness(query, child);
       if (score >= MIN_SCORE) scored.push({ child, score, because });
     }
@@ -145,7 +145,7 @@ function bestSimilarity(a: string, options: readonly string[]): number {
 }
 
 /** Scores how well a child fits the query (0–100) and says why, in words people understand. */
-export function likeness(query: ChildSearchQuery, child: Child): { score: number; because: string[] } {
+export function likeness(query: ChildSearchQuery, child: ChildPerson): { score: number; because: string[] } {
   const { identity } = child;
   if (query.nhsNumber) {
     return identity.nhsNumber === query.nhsNumber ? { score: 100, because: ['NHS number'] } : { score: 0, because: [] };
