@@ -1,3 +1,4 @@
+import { resolveSurvivor } from '../match-review/match-review.repository.js';
 import { inTransaction, type Db } from '../platform/db/database.js';
 import { NotFoundError, ValidationError } from '../platform/http/errors.js';
 import type { Clock } from '../platform/time/clock.js';
@@ -47,7 +48,8 @@ export class BreakGlassService {
 
   async grant(viewer: Viewer, childId: string, input: BreakGlassInput, requestId: string | null, session: SessionState | null = null): Promise<{ grantId: string; expiresAt: Date }> {
     if (viewer.kind !== 'user' || !isUuid(childId)) throw new NotFoundError('No child with this reference');
-    const id = childId.toLowerCase();
+    // A record merged into another answers as the surviving record: the grant is for the child.
+    const id = await resolveSurvivor(this.deps.db, childId.toLowerCase());
     const reason = BREAK_GLASS_REASONS.find((r) => r.code === input.reasonCode);
     const text = input.reasonText.trim();
     const code = input.code.replace(/\s/g, '');

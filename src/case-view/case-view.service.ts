@@ -1,3 +1,4 @@
+import { resolveSurvivor } from '../match-review/match-review.repository.js';
 import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
 import { NotFoundError } from '../platform/http/errors.js';
 import type { Clock } from '../platform/time/clock.js';
@@ -56,7 +57,8 @@ export class CaseViewService {
 
   async open(viewer: Viewer, childId: string, statedReason: string | null, requestId: string | null): Promise<CaseView> {
     if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
-    const id = childId.toLowerCase();
+    // A record merged into another answers as the surviving record.
+    const id = await resolveSurvivor(this.deps.db, childId.toLowerCase());
     const reason = statedReason?.trim() ? `case view: ${statedReason.trim()}` : 'case view';
     const view = await inTransaction(this.deps.db, async (tx): Promise<CaseView | null> => {
       const facts = (await loadAccessFacts(tx, [id], { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() })).get(id);

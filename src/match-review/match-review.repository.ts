@@ -135,3 +135,18 @@ export async function resolveSurvivor(db: DbOrTx, childId: string): Promise<stri
     SELECT id FROM chain WHERE merged_into IS NULL LIMIT 1`.execute(db);
   return rows[0]?.id ?? childId;
 }
+
+/**
+ * The child and every record merged into it (directly or through a chain): whose history is now
+ * this child's, so "who looked" and subject access reports still list looks at the duplicate.
+ */
+export async function withMergedIds(db: DbOrTx, survivorId: string): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    WITH RECURSIVE merged(id, depth) AS (
+      SELECT ${survivorId}::uuid, 0
+      UNION ALL
+      SELECT c.id, merged.depth + 1 FROM children c JOIN merged ON c.merged_into = merged.id WHERE merged.depth < 20
+    )
+    SELECT DISTINCT id FROM merged`.execute(db);
+  return rows.map((r) => r.id);
+}

@@ -188,6 +188,30 @@ describe('merging and unmerging', () => {
   });
 });
 
+describe('a merged record\'s history', () => {
+  test('who looked, subject access, the case view and break-glass answer for the surviving child, with the duplicate\'s looks', async () => {
+    const { existing, incoming, itemId } = await aQueuedPair({ givenNames: 'Imogen', familyName: 'Parker', dateOfBirth: '2012-02-02', sex: 'female' });
+    await t.services.childRecords.lookAt(worker, incoming, 'Looked at the duplicate before the merge', null);
+    await t.services.matchReview.decide(mash, itemId, { decision: 'same_child', reason: 'Same child: school confirmed' }, null);
+
+    const viaSurvivor = await t.services.whoLooked.forChild(worker, existing, null);
+    assert.ok(viaSurvivor.some((e) => e.reason === 'Looked at the duplicate before the merge'), 'the duplicate\'s looks are in the survivor\'s history');
+    const viaOldId = await t.services.whoLooked.forChild(worker, incoming, null);
+    assert.ok(viaOldId.some((e) => e.reason === 'Looked at the duplicate before the merge'));
+    assert.equal((await t.database.db.selectFrom('audit_entries').select('child_id').where('reason', '=', 'who looked at this record').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()).child_id, existing, 'the old id is recorded as the survivor');
+
+    const ig = await anAccount(t, 'vetted', { organisationId: councilId });
+    await t.database.db.updateTable('users').set({ role: 'information_governance_officer' }).where('id', '=', ig.id).execute();
+    const officer: Viewer = { kind: 'user', userId: ig.id, organisationId: councilId, role: 'information_governance_officer' };
+    const report = await t.services.subjectAccess.entries(officer, incoming, null);
+    assert.ok(report.some((e) => e.reason === 'Looked at the duplicate before the merge'));
+
+    const view = await t.services.caseView.open(mash, incoming, 'Strategy discussion', null);
+    assert.equal(view.child.id, existing);
+    await assert.rejects(t.services.caseView.open(otherMash, incoming, 'Strategy discussion', null), NotFoundError);
+  });
+});
+
 describe('the match-rate dashboard', () => {
   test('counts children with a verified NHS number, open items and their age, and automatic links', async () => {
     const page = await mashSession.get('/match-review/match-rate');

@@ -8,6 +8,7 @@ import { mayPrepareSubjectAccess } from '../access/child-access.js';
 import type { ChildrenService } from '../children/children.service.js';
 import { isUuid } from '../involvements/field-errors.js';
 import { findChildCouncil, listAccessToChild } from './who-looked.repository.js';
+import { resolveSurvivor, withMergedIds } from '../match-review/match-review.repository.js';
 import { subjectAccessPdf } from './subject-access-pdf.js';
 import { describeReason } from '../search/search-reasons.js';
 
@@ -51,15 +52,16 @@ export class SubjectAccessService {
     }
     if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
     const withheldIds = new Set(withheld.entryIds);
+    const id = await resolveSurvivor(this.deps.db, childId.toLowerCase());
     const produced = await inTransaction(this.deps.db, async (tx) => {
-      const child = await findChildCouncil(tx, childId);
+      const child = await findChildCouncil(tx, id);
       if (!child) return null;
       const decision = mayPrepareSubjectAccess(viewer, { responsibleCouncilId: child.responsible_council_id });
       const note = withheldIds.size > 0 ? `subject access report; withheld entries ${[...withheldIds].sort((a, b) => a - b).join(', ')}: ${reason}` : 'subject access report; nothing withheld';
-      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'export', childId, basis: decision.basis, reason: note, outcome: decision.allow ? 'allowed' : 'refused', requestId });
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'export', childId: id, basis: decision.basis, reason: note, outcome: decision.allow ? 'allowed' : 'refused', requestId });
       if (!decision.allow) return null;
-      const rows = await listAccessToChild(tx, childId, MAX_ENTRIES);
-      const identity = (await this.deps.children.read(childId, tx))?.identity ?? null;
+      const rows = await listAccessToChild(tx, await withMergedIds(tx, id), MAX_ENTRIES);
+      const identity = (await this.deps.children.read(id, tx))?.identity ?? null;
       return { rows, identity };
     });
     if (!produced) throw new NotFoundError('No child with this reference');
@@ -90,11 +92,14 @@ export class SubjectAccessService {
 
   async #authorised(viewer: Viewer, childId: string, requestId: string | null, purpose: string) {
     const rows = await inTransaction(this.deps.db, async (tx) => {
-      const child = isUuid(childId) ? await findChildCouncil(tx, childId) : undefined;
+      if (!isUuid(childId)) return null;
+      // A record merged into another answers as the surviving record, whose history includes it.
+      const id = await resolveSurvivor(tx, childId.toLowerCase());
+      const child = await findChildCouncil(tx, id);
       if (!child) return null;
       const decision = mayPrepareSubjectAccess(viewer, { responsibleCouncilId: child.responsible_council_id });
-      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: purpose, outcome: decision.allow ? 'allowed' : 'refused', requestId });
-      return decision.allow ? listAccessToChild(tx, childId, MAX_ENTRIES) : null;
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId: id, basis: decision.basis, reason: purpose, outcome: decision.allow ? 'allowed' : 'refused', requestId });
+      return decision.allow ? listAccessToChild(tx, await withMergedIds(tx, id), MAX_ENTRIES) : null;
     });
     if (!rows) throw new NotFoundError('No child with this reference');
     return rows;

@@ -5,6 +5,7 @@ import { auditActor, type Viewer } from '../access/viewer.js';
 import { mayReadAccessLog } from '../access/child-access.js';
 import { isUuid } from '../involvements/field-errors.js';
 import { findChildCouncil, listAccessToChild } from './who-looked.repository.js';
+import { resolveSurvivor, withMergedIds } from '../match-review/match-review.repository.js';
 import { findLeadProfessionalUsers } from '../notifications/notifications.repository.js';
 import { describeReason } from '../search/search-reasons.js';
 import type { Clock } from '../platform/time/clock.js';
@@ -37,15 +38,17 @@ export class WhoLookedService {
     if (!isUuid(childId)) throw new NotFoundError('No child with this reference');
     // A refusal is recorded and committed before the error goes out: watching for refused looks
     // is how misuse is caught, so it must not roll back with the request.
+    // A record merged into another answers as the surviving record, whose history includes it.
+    const id = await resolveSurvivor(this.deps.db, childId.toLowerCase());
     const entries = await inTransaction(this.deps.db, async (tx) => {
-      const child = await findChildCouncil(tx, childId);
+      const child = await findChildCouncil(tx, id);
       if (!child) return null;
       // The same lead-professional rule as notifications: an open involvement as of today.
-      const isLead = viewer.kind === 'user' && (await findLeadProfessionalUsers(tx, childId, ukDate(this.deps.clock.now()))).includes(viewer.userId);
+      const isLead = viewer.kind === 'user' && (await findLeadProfessionalUsers(tx, id, ukDate(this.deps.clock.now()))).includes(viewer.userId);
       const decision = mayReadAccessLog(viewer, { responsibleCouncilId: child.responsible_council_id, viewerIsLeadProfessional: isLead });
-      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: 'who looked at this record', outcome: decision.allow ? 'allowed' : 'refused', requestId });
+      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId: id, basis: decision.basis, reason: 'who looked at this record', outcome: decision.allow ? 'allowed' : 'refused', requestId });
       if (!decision.allow) return null;
-      return listAccessToChild(tx, childId, MAX_ENTRIES);
+      return listAccessToChild(tx, await withMergedIds(tx, id), MAX_ENTRIES);
     });
     // Same answer as a missing child: the list's existence says nothing to someone not entitled to it.
     if (!entries) throw new NotFoundError('No child with this reference');
