@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, worldEnv } from './world.js';
+import { CLI, profileArgs, worldEnv } from './world.js';
 
 export interface RunningService {
   baseUrl: string;
@@ -13,9 +13,7 @@ export interface RunningService {
  * a national service's many; nothing else differs from production settings.
  */
 export async function startService(children: number, port: number, env: Record<string, string> = {}): Promise<RunningService> {
-  // BENCH_PROFILE_DIR=<dir> writes a CPU profile of the service (open it in Chrome DevTools).
-  const profile = process.env['BENCH_PROFILE_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROFILE_DIR']}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, CLI, 'serve', '--port', String(port)], {
+  const child: ChildProcess = spawn(process.execPath, [...profileArgs(), CLI, 'serve', '--port', String(port)], {
     env: worldEnv(children, { SIGNPOST_RATE_LIMIT_FACTOR: '100000', ...env }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });

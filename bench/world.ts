@@ -18,6 +18,12 @@ export function worldEnv(children: number, extra: Record<string, string> = {}): 
   return { ...inherited, SIGNPOST_DATA_DIR: worldDir(children), NODE_ENV: 'production', LOG_LEVEL: 'warn', SIGNPOST_SECURE_COOKIES: 'false', ...extra };
 }
 
+/** Node flags that write a CPU profile of a spawned service or import when BENCH_PROFILE_DIR is set. */
+export function profileArgs(): string[] {
+  const dir = process.env['BENCH_PROFILE_DIR'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Runs `signpost <args>` on a world, output shown, and fails loudly on a non-zero exit. */
 export function runCli(children: number, args: readonly string[], env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {

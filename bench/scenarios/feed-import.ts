@@ -8,7 +8,7 @@ import { generateChildren } from '../../src/demo/children-generator.js';
 import { feedCsv } from '../../src/imports/feed-csv.js';
 import { ukDate } from '../../src/platform/time/calendar-date.js';
 import { median, round1 } from '../stats.js';
-import { CLI, worldEnv } from '../world.js';
+import { CLI, profileArgs, worldEnv } from '../world.js';
 import type { WorldContext } from '../world-context.js';
 
 export interface FeedImportResult {
@@ -51,7 +51,7 @@ function feedFor(run: number, rows: number): string {
 function importFile(world: WorldContext, file: string, source: string): Promise<{ seconds: number; peakRssMb: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, 'import', file, '--source', source, '--organisation', 'LEE'], { env: worldEnv(world.children), stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...profileArgs(), CLI, 'import', file, '--source', source, '--organisation', 'LEE'], { env: worldEnv(world.children), stdio: ['ignore', 'ignore', 'inherit'] });
     let peakKb = 0;
     const sampler = setInterval(() => {
       readFile(`/proc/${child.pid}/status`, 'utf8').then((status) => {

@@ -357,14 +357,14 @@ export class ChildRecordsService {
     return this.#children.sealer.indexer.identifierLookup(identifier.kind, identifier.issuer, value);
   }
 
+  /** Identifier rows sealed under the child's key (none when the child has been shredded). */
   async #identifierRows(db: DbOrTx, childId: string, identifiers: readonly LinkedIdentifier[]): Promise<IdentifierRow[]> {
-    const rows: IdentifierRow[] = [];
-    for (const identifier of identifiers) {
-      const value = await this.#children.sealValue(db, childId, IDENTIFIER_COLUMN, identifier.value);
-      if (!value) continue;
-      rows.push({ kind: identifier.kind, issuer: identifier.issuer, lookup: this.#lookup(identifier), value, validFrom: identifier.validFrom, validTo: identifier.validTo });
-    }
-    return rows;
+    const sealed = await this.#children.sealValues(db, childId, IDENTIFIER_COLUMN, identifiers.map((i) => i.value));
+    return sealed ? this.#identifierRowsFrom(identifiers, sealed) : [];
+  }
+
+  #identifierRowsFrom(identifiers: readonly LinkedIdentifier[], sealed: readonly Buffer[]): IdentifierRow[] {
+    return identifiers.map((identifier, i) => ({ kind: identifier.kind, issuer: identifier.issuer, lookup: this.#lookup(identifier), value: sealed[i]!, validFrom: identifier.validFrom, validTo: identifier.validTo }));
   }
 
   /** A UPN or council id already held by another child is refused, naming the field. */
@@ -381,8 +381,9 @@ export class ChildRecordsService {
     // A shield follows from a likely match found either way: the search's or the matcher's.
     const shieldedMatch = matches.find((m) => m.shielded) ?? scored.find((m) => m.shielded);
     const child: Child = { id: childId, responsibleCouncilId: councilId, recordTrigger: record.recordTrigger, triggerDate: record.triggerDate, sex: record.sex, unborn: record.unborn, shielded: false, identity: record.identity };
-    await this.#children.storePrepared(this.#children.sealer.prepare([child]), tx);
-    await insertIdentifiers(tx, childId, await this.#identifierRows(tx, childId, [...record.identifiers, ...extraIdentifiers]));
+    await this.#children.storeNew([child], tx);
+    const identifiers = [...record.identifiers, ...extraIdentifiers];
+    await insertIdentifiers(tx, childId, this.#identifierRowsFrom(identifiers, this.#children.sealValuesOf(child, IDENTIFIER_COLUMN, identifiers.map((i) => i.value))));
     if (shieldedMatch) await this.#followShield(tx, viewer, shieldedMatch.childId, childId);
     return childId;
   }
@@ -409,9 +410,21 @@ export class ChildRecordsService {
   }
 }
 
-/** Identity in a stable shape for comparison (absent and empty lists are the same). */
+/**
+ * Identity in a stable shape for comparison as JSON: fields in a fixed order, whatever order the
+ * object was built in, and absent and empty lists the same.
+ */
 function canonicalIdentity(identity: ChildIdentity) {
-  return { ...identity, previousAddresses: identity.previousAddresses ?? [], parentsCarers: identity.parentsCarers ?? [] };
+  return {
+    givenNames: identity.givenNames,
+    familyName: identity.familyName,
+    formerFamilyNames: identity.formerFamilyNames,
+    dateOfBirth: identity.dateOfBirth,
+    address: identity.address,
+    nhsNumber: identity.nhsNumber,
+    previousAddresses: identity.previousAddresses ?? [],
+    parentsCarers: identity.parentsCarers ?? [],
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {

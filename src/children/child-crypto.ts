@@ -94,9 +94,15 @@ export class ChildCrypto {
   /** Throws DecryptionError if any field was moved from another child, field or key version. */
   openIdentity(childId: string, keyVersion: number, dataKey: Buffer, sealed: SealedIdentity): ChildIdentity {
     const field = (name: keyof SealedIdentity, value: Buffer) => open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
+    const person = this.openPersonFields(childId, keyVersion, dataKey, sealed);
+    // The fields in the order they were given, so an identity read back is one written.
     return {
-      ...this.openPersonFields(childId, keyVersion, dataKey, sealed),
+      givenNames: person.givenNames,
+      familyName: person.familyName,
+      formerFamilyNames: person.formerFamilyNames,
+      dateOfBirth: person.dateOfBirth,
       address: JSON.parse(field('address', sealed.address)) as ChildAddress,
+      nhsNumber: person.nhsNumber,
       // Absent rather than empty when none were recorded, so an identity reads back as it was given.
       ...(sealed.previousAddresses && { previousAddresses: JSON.parse(field('previousAddresses', sealed.previousAddresses)) as PreviousAddress[] }),
       ...(sealed.parentsCarers && { parentsCarers: JSON.parse(field('parentsCarers', sealed.parentsCarers)) as ParentCarer[] }),

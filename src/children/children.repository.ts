@@ -56,13 +56,6 @@ export async function countChildren(db: DbOrTx): Promise<number> {
   return row.n;
 }
 
-/** Which of these children are shielded (a plain column: nothing is opened). */
-export async function findShieldedAmong(db: DbOrTx, childIds: readonly string[]): Promise<string[]> {
-  if (childIds.length === 0) return [];
-  const rows = await db.selectFrom('children').select('id').where('id', 'in', childIds).where('shielded', '=', true).execute();
-  return rows.map((r) => r.id);
-}
-
 export async function childExists(db: DbOrTx, childId: string): Promise<boolean> {
   const row = await db.selectFrom('children').select('id').where('id', '=', childId).executeTakeFirst();
   return row !== undefined;
@@ -145,15 +138,16 @@ export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly Bli
  * the `ranking` values it also holds, checked child by child through the primary key. The ranking
  * values are common ones (a given name's sound is shared by thousands of children at national
  * scale), so they are never scanned as posting lists, only probed for children already blocked.
+ * Each result says whether the child is shielded (a column read, nothing opened).
  */
 export async function findChildIdsBlockedThenRanked(
   db: DbOrTx,
   blocking: readonly WeightedEntry[],
   ranking: readonly WeightedEntry[],
   limits: { blocked: number; results: number },
-): Promise<{ childId: string; hits: number }[]> {
+): Promise<{ childId: string; hits: number; shielded: boolean }[]> {
   if (blocking.length === 0) return [];
-  const { rows } = await sql<{ child_id: string; hits: number }>`
+  const { rows } = await sql<{ child_id: string; hits: number; shielded: boolean }>`
     WITH blocked AS (
       SELECT b.child_id, sum(p.weight)::integer AS hits
       FROM child_blind_index b
@@ -165,11 +159,12 @@ export async function findChildIdsBlockedThenRanked(
     SELECT c.child_id, (c.hits + coalesce((
       SELECT sum(r.weight)
       FROM unnest(${ranking.map((e) => e.kind)}::text[], ${ranking.map((e) => e.value)}::bytea[], ${ranking.map((e) => e.weight)}::integer[]) AS r(kind, value, weight)
-      WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = r.kind AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits
+      WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = r.kind AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits,
+      (SELECT ch.shielded FROM children ch WHERE ch.id = c.child_id) AS shielded
     FROM blocked c
     ORDER BY hits DESC, c.child_id
     LIMIT ${limits.results}`.execute(db);
-  return rows.map((r) => ({ childId: r.child_id, hits: r.hits }));
+  return rows.map((r) => ({ childId: r.child_id, hits: r.hits, shielded: r.shielded }));
 }
 
 /** A blind-index value with the weight a shared value adds to a candidate's rank. */

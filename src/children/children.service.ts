@@ -12,7 +12,6 @@ import {
   findSealedChild,
   findSealedChildren,
   findSealedPersonFields,
-  findShieldedAmong,
   insertPreparedChildren,
   updateSealedChild,
 } from './children.repository.js';
@@ -48,13 +47,22 @@ export class ChildrenService {
     await insertPreparedChildren(db, prepared);
   }
 
-  count(): Promise<number> {
-    return countChildren(this.deps.db);
+  /**
+   * Seals and stores new children in the caller's transaction, all or none. Like a read, it keeps
+   * each child object's key while the object lives, so values for the new child (identifiers, a
+   * shield reason) are sealed without reading its row back.
+   */
+  async storeNew(children: readonly Child[], db: DbOrTx): Promise<void> {
+    const prepared = this.sealer.prepare(children);
+    await this.storePrepared(prepared, db);
+    const { crypto } = this.sealer;
+    prepared.forEach((p, i) => {
+      this.#openedWith.set(children[i]!, { keyVersion: p.keyVersion, dataKey: crypto.unwrapDataKey(p.facts.id, p.keyVersion, p.wrapVersion, p.wrappedKey) });
+    });
   }
 
-  /** Which of these children are shielded, without opening any of them. */
-  shieldedAmong(childIds: readonly string[]): Promise<string[]> {
-    return findShieldedAmong(this.deps.db, childIds);
+  count(): Promise<number> {
+    return countChildren(this.deps.db);
   }
 
   exists(childId: string): Promise<boolean> {
@@ -83,8 +91,24 @@ export class ChildrenService {
 
   /** Seals a value that belongs to the child (an identifier, a shield reason) under its data key. */
   async sealValue(db: DbOrTx, childId: string, column: string, value: string): Promise<Buffer | null> {
+    return (await this.sealValues(db, childId, column, [value]))?.[0] ?? null;
+  }
+
+  /** Seals several values under a child's key, reading and unwrapping it once; null when shredded. */
+  async sealValues(db: DbOrTx, childId: string, column: string, values: readonly string[]): Promise<Buffer[] | null> {
+    if (values.length === 0) return [];
     const opened = await this.#open(childId, db);
-    return opened ? this.sealer.crypto.sealValue(childId, opened.keyVersion, opened.dataKey, column, value) : null;
+    return opened ? values.map((value) => this.sealer.crypto.sealValue(childId, opened.keyVersion, opened.dataKey, column, value)) : null;
+  }
+
+  /**
+   * Seals values under the key of a child this service has just stored ({@link storeNew}) or
+   * opened: no read of the child's row.
+   */
+  sealValuesOf(child: Child, column: string, values: readonly string[]): Buffer[] {
+    const opened = this.#openedWith.get(child);
+    if (!opened) throw new Error('sealValuesOf needs a child stored or opened by this service');
+    return values.map((value) => this.sealer.crypto.sealValue(child.id, opened.keyVersion, opened.dataKey, column, value));
   }
 
   /**
@@ -199,7 +223,7 @@ export class ChildrenService {
     weights: { blocking: Partial<Record<BlindIndexKind, number>>; ranking: Partial<Record<BlindIndexKind, number>> },
     limits: { blocked: number; results: number },
     db: DbOrTx = this.deps.db,
-  ): Promise<{ childId: string; hits: number }[]> {
+  ): Promise<{ childId: string; hits: number; shielded: boolean }[]> {
     const weighted = (table: Partial<Record<BlindIndexKind, number>>) =>
       entries.flatMap((e) => (table[e.kind] === undefined ? [] : [{ ...e, weight: table[e.kind]! }]));
     return findChildIdsBlockedThenRanked(db, weighted(weights.blocking), weighted(weights.ranking), limits);
