@@ -25,9 +25,21 @@ const sharesCode = (a: readonly string[], b: readonly string[]): boolean => a.so
 
 const GIVEN_LEVELS = ['exact', 'swapped_with_family', 'known_variant', 'jw_0.92', 'metaphone', 'jw_0.88', 'matches_middle_name', 'jw_0.7', 'different'] as const;
 
+/** Level name → index, built once (the comparisons run millions of times in a whole-index scan). */
+function levelIndexes<const L extends readonly string[]>(levels: L): Record<L[number], number> {
+  return Object.fromEntries(levels.map((l, i) => [l, i])) as Record<L[number], number>;
+}
+const GIVEN = levelIndexes(GIVEN_LEVELS);
+
+/** The last pair isSwapped answered: the given- and family-name comparisons both ask about one pair. */
+let swapMemo: { a: MatchRecord; b: MatchRecord; swapped: boolean } | null = null;
+
 function isSwapped(a: MatchRecord, b: MatchRecord): boolean {
   if (!a.given || !b.given || !a.family || !b.family) return false;
-  return jaroWinkler(a.given, b.family) >= 0.92 && jaroWinkler(a.family, b.given) >= 0.92;
+  if (swapMemo?.a === a && swapMemo.b === b) return swapMemo.swapped;
+  const swapped = jaroWinkler(a.given, b.family) >= 0.92 && jaroWinkler(a.family, b.given) >= 0.92;
+  swapMemo = { a, b, swapped };
+  return swapped;
 }
 
 function compareGiven(a: MatchRecord, b: MatchRecord): number {
@@ -35,40 +47,41 @@ function compareGiven(a: MatchRecord, b: MatchRecord): number {
     // A given name entered in the family-name box alone still tells us something.
     return MISSING;
   }
-  const level = (l: (typeof GIVEN_LEVELS)[number]): number => GIVEN_LEVELS.indexOf(l);
-  if (a.given === b.given) return level('exact');
-  if (isSwapped(a, b)) return level('swapped_with_family');
-  if (areGivenNameVariants(a.given, b.given)) return level('known_variant');
+  const level = GIVEN;
+  if (a.given === b.given) return level['exact'];
+  if (isSwapped(a, b)) return level['swapped_with_family'];
+  if (areGivenNameVariants(a.given, b.given)) return level['known_variant'];
   const jw = jaroWinkler(a.given, b.given);
-  if (jw >= 0.92) return level('jw_0.92');
-  if (sharesCode(a.givenCodes, b.givenCodes)) return level('metaphone');
-  if (jw >= 0.88) return level('jw_0.88');
-  if (a.middle.includes(b.given) || b.middle.includes(a.given)) return level('matches_middle_name');
-  if (jw >= 0.7) return level('jw_0.7');
-  return level('different');
+  if (jw >= 0.92) return level['jw_0.92'];
+  if (sharesCode(a.givenCodes, b.givenCodes)) return level['metaphone'];
+  if (jw >= 0.88) return level['jw_0.88'];
+  if (a.middle.includes(b.given) || b.middle.includes(a.given)) return level['matches_middle_name'];
+  if (jw >= 0.7) return level['jw_0.7'];
+  return level['different'];
 }
 
 const FAMILY_LEVELS = ['exact', 'former_surname', 'swapped_with_given', 'shares_a_surname', 'jw_0.92', 'metaphone', 'jw_0.88', 'jw_0.7', 'different'] as const;
+const FAMILY = levelIndexes(FAMILY_LEVELS);
 
 function compareFamily(a: MatchRecord, b: MatchRecord): number {
   if (!a.family || !b.family) return MISSING;
-  const level = (l: (typeof FAMILY_LEVELS)[number]): number => FAMILY_LEVELS.indexOf(l);
-  if (a.family === b.family) return level('exact');
+  const level = FAMILY;
+  if (a.family === b.family) return level['exact'];
   // A child's surname changes on adoption, a parent's marriage or at the child's own choice.
   if (a.formerFamily.includes(b.family) || b.formerFamily.includes(a.family) || a.formerFamily.some((f) => b.formerFamily.includes(f))) {
-    return level('former_surname');
+    return level['former_surname'];
   }
-  if (isSwapped(a, b)) return level('swapped_with_given');
+  if (isSwapped(a, b)) return level['swapped_with_given'];
   // Double-barrelled names are often recorded by one part only (Smith-Jones / Smith).
   if (a.familyTokens.length + b.familyTokens.length > 2 && a.familyTokens.some((t) => t.length > 1 && b.familyTokens.includes(t))) {
-    return level('shares_a_surname');
+    return level['shares_a_surname'];
   }
   const jw = jaroWinkler(a.family, b.family);
-  if (jw >= 0.92) return level('jw_0.92');
-  if (sharesCode(a.familyCodes, b.familyCodes)) return level('metaphone');
-  if (jw >= 0.88) return level('jw_0.88');
-  if (jw >= 0.7) return level('jw_0.7');
-  return level('different');
+  if (jw >= 0.92) return level['jw_0.92'];
+  if (sharesCode(a.familyCodes, b.familyCodes)) return level['metaphone'];
+  if (jw >= 0.88) return level['jw_0.88'];
+  if (jw >= 0.7) return level['jw_0.7'];
+  return level['different'];
 }
 
 function compareDobLevel(a: MatchRecord, b: MatchRecord): number {
@@ -155,9 +168,9 @@ export function looksLikeTwins(a: MatchRecord, b: MatchRecord): boolean {
   // Twins never share a strong identifier (NHS number): an exact one overrides the rule.
   if (a.identifier && a.identifier === b.identifier) return false;
   const family = compareFamily(a, b);
-  if (family !== FAMILY_LEVELS.indexOf('exact') && family !== FAMILY_LEVELS.indexOf('former_surname') && family !== FAMILY_LEVELS.indexOf('shares_a_surname')) return false;
+  if (family !== FAMILY['exact'] && family !== FAMILY['former_surname'] && family !== FAMILY['shares_a_surname']) return false;
   const given = compareGiven(a, b);
-  return given === GIVEN_LEVELS.indexOf('different') || given === GIVEN_LEVELS.indexOf('jw_0.7');
+  return given === GIVEN['different'] || given === GIVEN['jw_0.7'];
 }
 
 /**

@@ -5,8 +5,8 @@ import type { Child } from '../children/child-identity.js';
 import { insertReviewItems, type NewReviewItem } from '../match-review/match-review.repository.js';
 import { childMatchRecord } from './child-match-record.js';
 import type { MatchRecord } from './match-record.js';
-import type { Scorer } from './model.js';
-import { worthReviewing } from './online-match.js';
+import { weightFromProbability, type Scorer } from './model.js';
+import { REVIEW_THRESHOLD, worthReviewing } from './online-match.js';
 import { countBlockingRows, countRowsUpTo, createdAtOf, nextBlocks, openDedupeRun, saveDedupeProgress } from './dedupe.repository.js';
 
 /**
@@ -19,6 +19,8 @@ export const DEDUPE_BLOCKING_KINDS = ['dob', 'dob_year_family_metaphone', 'nhs_n
 const MAX_BLOCK = 200;
 /** Blocks read, scored and written per transaction; the cursor moves with each batch. */
 const BLOCKS_PER_BATCH = 2_000;
+/** The match weight of the review threshold: pairs below it are not written. */
+const REVIEW_WEIGHT = weightFromProbability(REVIEW_THRESHOLD);
 
 export interface DedupeResult {
   rowsScanned: number;
@@ -66,6 +68,11 @@ export async function runDedupe(
     const children = new Map((await deps.children.readMany(ids)).map((c) => [c.id, c]));
     const created = await createdAtOf(deps.db, ids);
     const items: NewReviewItem[] = [];
+    // A pair can come round twice in one batch only when both children sit in more than one of
+    // its blocks (several name sounds, say); only those pairs are remembered, not the millions
+    // of pairs in date-of-birth blocks, where every child has one block.
+    const blocksOf = new Map<string, number>();
+    for (const block of pairs) for (const id of block.childIds) blocksOf.set(id, (blocksOf.get(id) ?? 0) + 1);
     const seen = new Set<string>();
     scored.clear();
     const recordOf = (child: Child): MatchRecord => {
@@ -76,14 +83,25 @@ export async function runDedupe(
     for (const block of pairs) {
       for (let i = 0; i < block.childIds.length; i += 1) {
         for (let j = i + 1; j < block.childIds.length; j += 1) {
-          const [x, y] = [block.childIds[i]!, block.childIds[j]!].sort() as [string, string];
-          const key = `${x}|${y}`;
+          const p = block.childIds[i]!;
+          const q = block.childIds[j]!;
+          const x = p < q ? p : q;
+          const y = p < q ? q : p;
+          if ((blocksOf.get(x) ?? 0) > 1 && (blocksOf.get(y) ?? 0) > 1) {
+            const key = `${x}|${y}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+          }
           const a = children.get(x);
           const b = children.get(y);
-          if (seen.has(key) || !a || !b) continue;
-          seen.add(key);
+          if (!a || !b) continue;
           run.pairsScored += 1;
-          const explanation = deps.scorer.explain(recordOf(a), recordOf(b));
+          const ra = recordOf(a);
+          const rb = recordOf(b);
+          // Most pairs are strangers sharing a date of birth: bounded scoring drops them after the
+          // names; only pairs that reach the review threshold are explained.
+          if (deps.scorer.matchWeightAtLeast(ra, rb, REVIEW_WEIGHT) === null) continue;
+          const explanation = deps.scorer.explain(ra, rb);
           if (!worthReviewing(explanation)) continue;
           const [incoming, existing] = (created.get(x)?.getTime() ?? 0) > (created.get(y)?.getTime() ?? 0) ? [x, y] : [y, x];
           items.push({ incomingChildId: incoming, existingChildId: existing, probability: explanation.probability, matchWeight: explanation.matchWeight, contributions: explanation.contributions, origin: 'dedupe', createdAt: deps.clock.now() });

@@ -1,3 +1,6 @@
+let aScratch = new Uint8Array(64);
+let bScratch = new Uint8Array(64);
+
 /**
  * Jaro–Winkler similarity (0..1). Jaro counts characters that agree within a sliding window and
  * penalises transpositions; Winkler then rewards a shared prefix of up to four characters, because
@@ -9,8 +12,12 @@ export function jaro(a: string, b: string): number {
   const lb = b.length;
   if (la === 0 || lb === 0) return 0;
   const window = Math.max(0, Math.floor(Math.max(la, lb) / 2) - 1);
-  const aMatched = new Uint8Array(la);
-  const bMatched = new Uint8Array(lb);
+  // Scratch flags reused between calls (a whole-index scan makes hundreds of millions of them, and
+  // allocating two arrays each time was most of the cost); cleared for this pair's lengths.
+  if (la > aScratch.length) aScratch = new Uint8Array(la * 2);
+  if (lb > bScratch.length) bScratch = new Uint8Array(lb * 2);
+  const aMatched = aScratch.fill(0, 0, la);
+  const bMatched = bScratch.fill(0, 0, lb);
   let matches = 0;
   for (let i = 0; i < la; i += 1) {
     const from = Math.max(0, i - window);

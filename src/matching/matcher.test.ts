@@ -80,6 +80,26 @@ test('a trained model survives a round trip through JSON and scores the same', (
   assert.throws(() => parseModel('{"format":"other","version":1}'), /not a signpost-match-model/);
 });
 
+test('bounded scoring gives up only on pairs that score below the bound, and otherwise gives the exact weight', () => {
+  const scorer = new Scorer(result.model);
+  let dropped = 0;
+  let kept = 0;
+  for (let i = 0; i < records.length; i += 3) {
+    for (let j = i + 1; j < records.length; j += 37) {
+      const a = records[i] as MatchRecord;
+      const b = records[j] as MatchRecord;
+      const exact = scorer.matchWeight(a, b);
+      for (const bound of [-20, -6.6, 0, 6.6]) {
+        const bounded = scorer.matchWeightAtLeast(a, b, bound);
+        if (exact < bound) assert.equal(bounded, null, `pair ${i},${j} below ${bound} was kept`);
+        else assert.equal(bounded, exact, `pair ${i},${j} at or above ${bound} must keep its exact weight`);
+        if (bounded === null) dropped += 1; else kept += 1;
+      }
+    }
+  }
+  assert.ok(dropped > 0 && kept > 0, 'both sides of the bound were exercised');
+});
+
 test('the score of a pair does not depend on which record comes first', () => {
   const scorer = new Scorer(result.model);
   const name = fc.constantFrom('william', 'bill', 'liam', 'willam', 'grace', 'gracie', 'okonkwo', 'smith', 'smyth', 'smith-jones', '');

@@ -68,6 +68,13 @@ export function parseModel(json: string): MatchModel {
 }
 
 /**
+ * The order bounded scoring compares in: cheap and decisive first (an NHS number that differs is
+ * strong evidence against), the costly address similarity last, so most pairs out of reach stop
+ * early.
+ */
+const BOUND_ORDER = ['identifier', 'dob', 'sex', 'postcode', 'email', 'phone', 'given_name', 'family_name', 'town', 'address'] as const;
+
+/**
  * Scores record pairs with a trained model. Bayes factors are precomputed, so scoring a pair is
  * ten field comparisons and a sum.
  */
@@ -76,6 +83,11 @@ export class Scorer {
   private readonly bayes: Float64Array[];
   private readonly exactU: number[];
 
+  /** Comparison indexes in BOUND_ORDER. */
+  private readonly boundOrder: number[];
+  /** bestFrom[k]: the most the comparisons from boundOrder[k] on could still add (each at its best level; missing adds 0). */
+  private readonly bestFrom: Float64Array;
+
   constructor(readonly model: MatchModel) {
     this.priorWeight = weightFromProbability(model.prior);
     this.bayes = COMPARISONS.map((c) => {
@@ -83,6 +95,15 @@ export class Scorer {
       if (!params || params.levels.length !== c.levels.length) throw new Error(`model has no parameters for ${c.name}`);
       return Float64Array.from(params.levels, (l) => Math.log2(l.m / l.u));
     });
+    this.boundOrder = BOUND_ORDER.map((name) => COMPARISONS.findIndex((c) => c.name === name));
+    if (this.boundOrder.some((ci) => ci < 0) || new Set(this.boundOrder).size !== COMPARISONS.length) throw new Error('BOUND_ORDER must name every comparison once');
+    this.bestFrom = new Float64Array(COMPARISONS.length + 1);
+    for (let k = COMPARISONS.length - 1; k >= 0; k -= 1) {
+      const ci = this.boundOrder[k]!;
+      const tfLevel = COMPARISONS[ci]?.termFrequency?.level;
+      const best = Math.max(0, ...Array.from(this.bayes[ci] ?? [], (w, level) => w + (level === tfLevel ? TF_MAX : 0)));
+      this.bestFrom[k] = (this.bestFrom[k + 1] ?? 0) + best;
+    }
     this.exactU = COMPARISONS.map((c) => {
       const params = model.comparisons.find((p) => p.name === c.name);
       return params?.levels[c.termFrequency?.level ?? 0]?.u ?? 1;
@@ -115,6 +136,26 @@ export class Scorer {
     }
     if (vetoRule(a, b) !== null) w += VETO_WEIGHT;
     return w;
+  }
+
+  /**
+   * The match weight if it is at least `minWeight`, else null, stopping as soon as the comparisons
+   * left could not make up the difference even at their best levels. Exact, not a heuristic: null
+   * means matchWeight(a, b) < minWeight. Whole-index scans use it to drop the many strangers who
+   * merely share a date of birth after comparing their names, without the address comparisons.
+   */
+  matchWeightAtLeast(a: MatchRecord, b: MatchRecord, minWeight: number): number | null {
+    let w = this.priorWeight;
+    for (let k = 0; k < this.boundOrder.length; k += 1) {
+      // The margin keeps float rounding in the bound from ever dropping a pair right at the line.
+      if (w + this.bestFrom[k]! + 1e-9 < minWeight) return null;
+      const ci = this.boundOrder[k]!;
+      w += this.fieldWeight(ci, (COMPARISONS[ci] as (typeof COMPARISONS)[number]).compare(a, b), a);
+    }
+    // In reach: the weight again in the usual order (sums in another order can differ in the last
+    // bit), with the veto, which only ever lowers it.
+    const exact = this.matchWeight(a, b);
+    return exact >= minWeight ? exact : null;
   }
 
   probability(a: MatchRecord, b: MatchRecord): number {
