@@ -1,12 +1,10 @@
 import { inTransaction, type Db } from '../platform/db/database.js';
 import type { Clock } from '../platform/time/clock.js';
 import type { ChildrenService } from '../children/children.service.js';
-import type { Child } from '../children/child-identity.js';
 import { insertReviewItems, type NewReviewItem } from '../match-review/match-review.repository.js';
-import { childMatchRecord } from './child-match-record.js';
-import type { MatchRecord } from './match-record.js';
-import { weightFromProbability, type Scorer } from './model.js';
-import { REVIEW_THRESHOLD, worthReviewing } from './online-match.js';
+import type { Scorer } from './model.js';
+import type { DedupeJob } from './dedupe-scoring.js';
+import { DedupeScoringThreads } from './scoring-threads.js';
 import { countBlockingRows, countRowsUpTo, createdAtOf, nextBlocks, openDedupeRun, saveDedupeProgress } from './dedupe.repository.js';
 
 /**
@@ -17,10 +15,11 @@ import { countBlockingRows, countRowsUpTo, createdAtOf, nextBlocks, openDedupeRu
 export const DEDUPE_BLOCKING_KINDS = ['dob', 'dob_year_family_metaphone', 'nhs_number'] as const;
 /** Blocks larger than this are skipped (and counted): a block of n scores n²/2 pairs. */
 const MAX_BLOCK = 200;
-/** Blocks read, scored and written per transaction; the cursor moves with each batch. */
-const BLOCKS_PER_BATCH = 2_000;
-/** The match weight of the review threshold: pairs below it are not written. */
-const REVIEW_WEIGHT = weightFromProbability(REVIEW_THRESHOLD);
+/**
+ * Blocks read, scored and written per transaction; the cursor moves with each batch. At 1M
+ * children a date-of-birth block holds about 150, so a batch is some five million pairs.
+ */
+const BLOCKS_PER_BATCH = 500;
 
 export interface DedupeResult {
   rowsScanned: number;
@@ -40,7 +39,7 @@ export interface DedupeResult {
  */
 export async function runDedupe(
   deps: { db: Db; children: ChildrenService; scorer: Scorer; clock: Clock },
-  options: { runId?: string; restart?: boolean; maxBatches?: number; blocksPerBatch?: number; onProgress?: (stage: string, done: number, total: number) => void } = {},
+  options: { runId?: string; restart?: boolean; maxBatches?: number; blocksPerBatch?: number; threads?: number; onProgress?: (stage: string, done: number, total: number) => void } = {},
 ): Promise<DedupeResult> {
   const kinds = DEDUPE_BLOCKING_KINDS;
   const run = await openDedupeRun(deps.db, options.runId ?? 'default', options.restart ?? false);
@@ -51,76 +50,64 @@ export async function runDedupe(
   let rowsScanned = 0;
   let oversized = 0;
   let batches = 0;
-  const scored = new Map<string, MatchRecord>();
   options.onProgress?.('dedupe', done, total);
-  for (;;) {
-    if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
-    const after = run.cursorKind !== null && run.cursorValue !== null ? { kind: run.cursorKind, value: run.cursorValue } : null;
+
+  // Reading a batch (blocks, then its children opened) overlaps scoring the one before.
+  const read = async (after: { kind: string; value: Buffer } | null): Promise<Batch> => {
     const blocks = await nextBlocks(deps.db, kinds, after, options.blocksPerBatch ?? BLOCKS_PER_BATCH, MAX_BLOCK);
-    if (blocks.length === 0) {
-      run.finishedAt = deps.clock.now();
-      await saveDedupeProgress(deps.db, run);
-      break;
-    }
     const pairs = blocks.filter((b) => b.size >= 2 && b.size <= MAX_BLOCK);
-    oversized += blocks.filter((b) => b.size > MAX_BLOCK).length;
     const ids = [...new Set(pairs.flatMap((b) => b.childIds))];
-    const children = new Map((await deps.children.readMany(ids)).map((c) => [c.id, c]));
-    const created = await createdAtOf(deps.db, ids);
-    const items: NewReviewItem[] = [];
-    // A pair can come round twice in one batch only when both children sit in more than one of
-    // its blocks (several name sounds, say); only those pairs are remembered, not the millions
-    // of pairs in date-of-birth blocks, where every child has one block.
-    const blocksOf = new Map<string, number>();
-    for (const block of pairs) for (const id of block.childIds) blocksOf.set(id, (blocksOf.get(id) ?? 0) + 1);
-    const seen = new Set<string>();
-    scored.clear();
-    const recordOf = (child: Child): MatchRecord => {
-      let r = scored.get(child.id);
-      if (!r) scored.set(child.id, (r = childMatchRecord(child.identity, child.sex)));
-      return r;
-    };
-    for (const block of pairs) {
-      for (let i = 0; i < block.childIds.length; i += 1) {
-        for (let j = i + 1; j < block.childIds.length; j += 1) {
-          const p = block.childIds[i]!;
-          const q = block.childIds[j]!;
-          const x = p < q ? p : q;
-          const y = p < q ? q : p;
-          if ((blocksOf.get(x) ?? 0) > 1 && (blocksOf.get(y) ?? 0) > 1) {
-            const key = `${x}|${y}`;
-            if (seen.has(key)) continue;
-            seen.add(key);
-          }
-          const a = children.get(x);
-          const b = children.get(y);
-          if (!a || !b) continue;
-          run.pairsScored += 1;
-          const ra = recordOf(a);
-          const rb = recordOf(b);
-          // Most pairs are strangers sharing a date of birth: bounded scoring drops them after the
-          // names; only pairs that reach the review threshold are explained.
-          if (deps.scorer.matchWeightAtLeast(ra, rb, REVIEW_WEIGHT) === null) continue;
-          const explanation = deps.scorer.explain(ra, rb);
-          if (!worthReviewing(explanation)) continue;
-          const [incoming, existing] = (created.get(x)?.getTime() ?? 0) > (created.get(y)?.getTime() ?? 0) ? [x, y] : [y, x];
-          items.push({ incomingChildId: incoming, existingChildId: existing, probability: explanation.probability, matchWeight: explanation.matchWeight, contributions: explanation.contributions, origin: 'dedupe', createdAt: deps.clock.now() });
-        }
+    const [children, created] = await Promise.all([deps.children.readMany(ids), createdAtOf(deps.db, ids)]);
+    const people: DedupeJob['people'] = {};
+    for (const child of children) people[child.id] = { identity: child.identity, sex: child.sex, createdAt: created.get(child.id)?.getTime() ?? 0 };
+    return { blocks, job: { blocks: pairs.map((b) => b.childIds), people }, oversized: blocks.filter((b) => b.size > MAX_BLOCK).length };
+  };
+  const cursor = () => (run.cursorKind !== null && run.cursorValue !== null ? { kind: run.cursorKind, value: run.cursorValue } : null);
+  const threads = new DedupeScoringThreads(deps.scorer, options.threads);
+  try {
+    let next: Promise<Batch> | null = read(cursor());
+    while (next) {
+      const batch: Batch = await next;
+      next = null;
+      if (batch.blocks.length === 0) {
+        run.finishedAt = deps.clock.now();
+        await saveDedupeProgress(deps.db, run);
+        break;
       }
+      const last = batch.blocks[batch.blocks.length - 1]!;
+      batches += 1;
+      const more = options.maxBatches === undefined || batches < options.maxBatches;
+      if (more) {
+        next = read({ kind: last.kind, value: last.value });
+        // Not awaited until the scoring below is done; an error surfaces then.
+        next.catch(() => undefined);
+      }
+      const scored = await threads.score(batch.job);
+      const createdAt = deps.clock.now();
+      const items: NewReviewItem[] = scored.pairs.map((pair) => ({ ...pair, origin: 'dedupe' as const, createdAt }));
+      run.pairsScored += scored.pairsScored;
+      run.cursorKind = last.kind;
+      run.cursorValue = last.value;
+      run.keysDone += batch.blocks.length;
+      oversized += batch.oversized;
+      const scannedNow = batch.blocks.reduce((s, b) => s + b.size, 0);
+      await inTransaction(deps.db, async (tx) => {
+        run.itemsWritten += await insertReviewItems(tx, items);
+        await saveDedupeProgress(tx, run);
+      });
+      rowsScanned += scannedNow;
+      done += scannedNow;
+      options.onProgress?.('dedupe', Math.min(done, total), total);
     }
-    const last = blocks[blocks.length - 1]!;
-    run.cursorKind = last.kind;
-    run.cursorValue = last.value;
-    run.keysDone += blocks.length;
-    const scannedNow = blocks.reduce((s, b) => s + b.size, 0);
-    await inTransaction(deps.db, async (tx) => {
-      run.itemsWritten += await insertReviewItems(tx, items);
-      await saveDedupeProgress(tx, run);
-    });
-    rowsScanned += scannedNow;
-    done += scannedNow;
-    batches += 1;
-    options.onProgress?.('dedupe', Math.min(done, total), total);
+  } finally {
+    await threads.close();
   }
   return { rowsScanned, pairsScored: run.pairsScored, itemsWritten: run.itemsWritten, oversizedBlocks: oversized, finished: run.finishedAt !== null, resumed };
+}
+
+/** One batch of blocks as read: the blocks (for the cursor and counts) and the job to score. */
+interface Batch {
+  blocks: { kind: string; value: Buffer; size: number }[];
+  job: DedupeJob;
+  oversized: number;
 }
