@@ -43,18 +43,30 @@ export async function countRowsUpTo(db: DbOrTx, kinds: readonly string[], kind: 
 
 /**
  * The next blocks after the cursor in (kind, value) order, each with its children (at most
- * `maxBlock` ids are returned per block; `size` says how many it has). Reads the primary key's
- * order, so a batch costs an index range scan however far the run has got.
+ * `maxBlock` ids are returned per block; `size` says how many it has). One kind at a time, each an
+ * index range scan that starts at the cursor and stops at the limit: a single query over all kinds
+ * with a row comparison made PostgreSQL walk every earlier kind's entries on each batch (measured
+ * at 1M children: 0.6 s per batch by the NHS-number blocks, and the scan's tail took longer than
+ * the scoring).
  */
 export async function nextBlocks(db: DbOrTx, kinds: readonly string[], after: { kind: string; value: Buffer } | null, limit: number, maxBlock: number): Promise<{ kind: string; value: Buffer; childIds: string[]; size: number }[]> {
-  const { rows } = await sql<{ kind: string; value: Buffer; child_ids: string[]; size: number }>`
-    SELECT kind, value, (array_agg(child_id))[1:${maxBlock}]::text[] AS child_ids, count(*)::integer AS size
-    FROM child_blind_index
-    WHERE kind = ANY(${kinds}::text[]) AND (kind, value) > (${after?.kind ?? ''}, ${after?.value ?? Buffer.alloc(0)})
-    GROUP BY kind, value
-    ORDER BY kind, value
-    LIMIT ${limit}`.execute(db);
-  return rows.map((r) => ({ kind: r.kind, value: r.value, childIds: r.child_ids, size: r.size }));
+  // Byte order, as the "C"-collated kind column sorts.
+  const ordered = [...kinds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const blocks: { kind: string; value: Buffer; childIds: string[]; size: number }[] = [];
+  for (const kind of ordered) {
+    if (blocks.length >= limit) break;
+    if (after && kind < after.kind) continue;
+    const from = after && kind === after.kind ? after.value : null;
+    const { rows } = await sql<{ value: Buffer; child_ids: string[]; size: number }>`
+      SELECT value, (array_agg(child_id))[1:${maxBlock}]::text[] AS child_ids, count(*)::integer AS size
+      FROM child_blind_index
+      WHERE kind = ${kind} AND ${from === null ? sql`true` : sql`value > ${from}`}
+      GROUP BY value
+      ORDER BY value
+      LIMIT ${limit - blocks.length}`.execute(db);
+    for (const r of rows) blocks.push({ kind, value: r.value, childIds: r.child_ids, size: r.size });
+  }
+  return blocks;
 }
 
 /** When each child was recorded: the newer of a pair is the one a merge would fold away. */
