@@ -16,6 +16,7 @@ import { startService } from './service-process.js';
 import { ensureWorld } from './world.js';
 import { openWorld } from './world-context.js';
 import { benchAudit } from './scenarios/audit-verify.js';
+import { benchDedupe } from './scenarios/dedupe.js';
 import { benchFeedImport } from './scenarios/feed-import.js';
 import { benchFindChild } from './scenarios/find-child.js';
 import { benchMatchOne } from './scenarios/match-one.js';
@@ -23,7 +24,7 @@ import { benchOverload } from './scenarios/overload.js';
 import { benchSignpostView } from './scenarios/signpost-view.js';
 import type { LoadResult } from './stats.js';
 
-const SCENARIOS = ['find', 'view', 'overload', 'match', 'import', 'audit'] as const;
+const SCENARIOS = ['find', 'view', 'overload', 'match', 'import', 'audit', 'dedupe'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const VIEWER = 'social.worker@leeds.demo.test';
 
@@ -41,7 +42,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('npm run bench -- [--children 10000,100000,1000000] [--scenario find,view,overload,match,import,audit] [--runs 3] [--seconds 10] [--connections 32] [--import-rows 2000] [--audit-entries 100000]');
+  console.log('npm run bench -- [--children 10000,100000,1000000] [--scenario find,view,overload,match,import,audit,dedupe] [--runs 3] [--seconds 10] [--connections 32] [--import-rows 2000] [--audit-entries 100000]');
   process.exit(0);
 }
 const positive = (name: string, raw: string) => {
@@ -105,6 +106,11 @@ for (const children of sizes) {
       const audit = await benchAudit(world, { entries: positive('audit-entries', values['audit-entries']), runs: load.runs });
       console.log(`  audit, ${audit.entries} entries: insert ${audit.insertPerSecond}/s | seal ${audit.sealPerSecond}/s | verify ${audit.verifyPerSecond}/s | raw SHA-256 ${audit.rawSha256PerSecond}/s | verify ÷ SHA-256 ${audit.verifyVsSha256}`);
       result['audit'] = audit;
+    }
+    if (scenarios.includes('dedupe')) {
+      const dedupe = await benchDedupe(world);
+      console.log(`  match dedupe of the whole index (once): ${dedupe.seconds} s, ${dedupe.pairsScored} pairs scored (${dedupe.pairsPerSecond}/s), ${dedupe.queued} newly queued, peak ${dedupe.peakRssMb} MB`);
+      result['dedupe'] = dedupe;
     }
     results.push(result);
   } finally {

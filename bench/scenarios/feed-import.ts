@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -7,8 +6,8 @@ import pg from 'pg';
 import { generateChildren } from '../../src/demo/children-generator.js';
 import { feedCsv } from '../../src/imports/feed-csv.js';
 import { ukDate } from '../../src/platform/time/calendar-date.js';
-import { median, round1 } from '../stats.js';
-import { CLI, profileArgs, worldEnv } from '../world.js';
+import { median } from '../stats.js';
+import { runMeasuredCli } from '../measured-cli.js';
 import type { WorldContext } from '../world-context.js';
 
 export interface FeedImportResult {
@@ -47,27 +46,6 @@ function feedFor(run: number, rows: number): string {
   return feedCsv(records);
 }
 
-/** Runs `signpost import` as an operator would, sampling the process's peak memory (VmHWM). */
-function importFile(world: WorldContext, file: string, source: string): Promise<{ seconds: number; peakRssMb: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [...profileArgs(), CLI, 'import', file, '--source', source, '--organisation', 'LEE'], { env: worldEnv(world.children), stdio: ['ignore', 'ignore', 'inherit'] });
-    let peakKb = 0;
-    const sampler = setInterval(() => {
-      readFile(`/proc/${child.pid}/status`, 'utf8').then((status) => {
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        peakKb = Math.max(peakKb, kb);
-      }, () => undefined);
-    }, 100);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(sampler);
-      if (code !== 0) reject(new Error(`signpost import exited with ${code}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, peakRssMb: round1(peakKb / 1024) });
-    });
-  });
-}
-
 /** The same file through PostgreSQL's own COPY, as the schema's owner, into a throwaway table. */
 async function copyFile(ownerUrl: string, file: string, csv: string): Promise<number> {
   const header = csv.slice(0, csv.indexOf('\r\n')).split(',');
@@ -104,7 +82,7 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
     const file = path.join(os.tmpdir(), `${source}.csv`);
     await writeFile(file, csv, { mode: 0o644 });
     try {
-      const imported = await importFile(world, file, source);
+      const imported = await runMeasuredCli(world.children, ['import', file, '--source', source, '--organisation', 'LEE']);
       imports.push(options.rows / imported.seconds);
       peakRssMb = Math.max(peakRssMb, imported.peakRssMb);
       copies.push(options.rows / (await copyFile(ownerUrl, file, csv)));
