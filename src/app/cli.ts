@@ -224,7 +224,7 @@ export function buildProgram(): Command {
     });
 
   program.command('bench [scenarios...]')
-    .description('run benchmark scenarios (find, view, overload, match, import, audit; default all) over HTTP on loopback; same as npm run bench')
+    .description('run benchmark scenarios (find, view, overload, match, import, audit, dedupe; default all) over HTTP on loopback; same as npm run bench')
     .option('--children <sizes>', 'comma-separated world sizes, e.g. 10000,100000,1000000', '10000,100000')
     .option('--runs <n>', 'runs per scenario (the median is reported)', '3')
     .action(async (scenarios: string[], options: { children: string; runs: string }) => {
