@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
+import type { ChildrenTable } from '../platform/db/schema.js';
 import type { BlindIndexEntry } from './blind-index.js';
 import type { PreparedChild } from './child-sealer.js';
 import type { SealedIdentity } from './child-crypto.js';
@@ -75,15 +76,24 @@ export function findSealedChild(db: DbOrTx, childId: string) {
     .executeTakeFirst();
 }
 
+/** The clear columns of a child's row (ChildFacts), as every read selects them. */
+const FACT_COLUMNS = [
+  'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
+  'children.unborn', 'children.shielded',
+] as const;
+const KEY_COLUMNS = ['child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version'] as const;
+
+/** A row's clear columns, as selected with FACT_COLUMNS. */
+export type FactColumns = Pick<Selectable<ChildrenTable>, 'id' | 'responsible_council_id' | 'record_trigger' | 'trigger_date' | 'sex' | 'unborn' | 'shielded'>;
+
 /** Several children's rows with their wrapped keys in one round trip (the online matcher's candidates). */
 export function findSealedChildren(db: DbOrTx, childIds: readonly string[]) {
   return db.selectFrom('children')
     .innerJoin('child_keys', 'child_keys.child_id', 'children.id')
     .select([
-      'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
-      'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
+      ...FACT_COLUMNS, 'children.given_names', 'children.family_name', 'children.former_family_names',
       'children.date_of_birth', 'children.address', 'children.nhs_number', 'children.previous_addresses', 'children.parents_carers',
-      'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
+      ...KEY_COLUMNS,
     ])
     .where('children.id', 'in', childIds)
     .execute();
@@ -93,12 +103,7 @@ export function findSealedChildren(db: DbOrTx, childIds: readonly string[]) {
 export function findSealedPersonFields(db: DbOrTx, childIds: readonly string[]) {
   return db.selectFrom('children')
     .innerJoin('child_keys', 'child_keys.child_id', 'children.id')
-    .select([
-      'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
-      'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
-      'children.date_of_birth', 'children.nhs_number',
-      'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
-    ])
+    .select([...FACT_COLUMNS, 'children.given_names', 'children.family_name', 'children.former_family_names', 'children.date_of_birth', 'children.nhs_number', ...KEY_COLUMNS])
     .where('children.id', 'in', childIds)
     .execute();
 }

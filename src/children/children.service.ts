@@ -12,6 +12,7 @@ import {
   findSealedChild,
   findSealedChildren,
   findSealedPersonFields,
+  type FactColumns,
   insertPreparedChildren,
   updateSealedChild,
 } from './children.repository.js';
@@ -144,13 +145,7 @@ export class ChildrenService {
     return (await findSealedPersonFields(db, childIds)).map((row) => {
       const dataKey = crypto.unwrapDataKey(row.id, row.key_version, row.wrap_version, row.wrapped_key);
       return {
-        id: row.id,
-        responsibleCouncilId: row.responsible_council_id,
-        recordTrigger: row.record_trigger,
-        triggerDate: row.trigger_date,
-        sex: row.sex,
-        unborn: row.unborn,
-        shielded: row.shielded,
+        ...factsOf(row),
         identity: crypto.openPersonFields(row.id, row.key_version, dataKey, {
           givenNames: row.given_names, familyName: row.family_name, formerFamilyNames: row.former_family_names, dateOfBirth: row.date_of_birth, nhsNumber: row.nhs_number,
         }),
@@ -176,16 +171,7 @@ export class ChildrenService {
       previousAddresses: row.previous_addresses,
       parentsCarers: row.parents_carers,
     });
-    const child: Child = {
-      id: row.id,
-      responsibleCouncilId: row.responsible_council_id,
-      recordTrigger: row.record_trigger,
-      triggerDate: row.trigger_date,
-      sex: row.sex,
-      unborn: row.unborn,
-      shielded: row.shielded,
-      identity,
-    };
+    const child: Child = { ...factsOf(row), identity };
     this.#openedWith.set(child, { keyVersion: row.key_version, dataKey });
     return { child, keyVersion: row.key_version, dataKey };
   }
@@ -233,4 +219,17 @@ export class ChildrenService {
   findCandidates(probe: IdentityProbe, limit = 50, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[]> {
     return findChildIdsByBlindIndex(db, this.probe(probe), limit);
   }
+}
+
+/** The clear facts of a child's row, as every read returns them. */
+function factsOf(row: FactColumns): ChildFacts {
+  return {
+    id: row.id,
+    responsibleCouncilId: row.responsible_council_id,
+    recordTrigger: row.record_trigger,
+    triggerDate: row.trigger_date,
+    sex: row.sex,
+    unborn: row.unborn,
+    shielded: row.shielded,
+  };
 }
