@@ -93,7 +93,7 @@ export class ChildCrypto {
 
   /** Throws DecryptionError if any field was moved from another child, field or key version. */
   openIdentity(childId: string, keyVersion: number, dataKey: Buffer, sealed: SealedIdentity): ChildIdentity {
-    const field = (name: keyof SealedIdentity, value: Buffer) => open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
+    const field = (name: keyof SealedIdentity, value: Buffer) => openField(childId, keyVersion, dataKey, name, value);
     const person = this.openPersonFields(childId, keyVersion, dataKey, sealed);
     // The fields in the order they were given, so an identity read back is one written.
     return {
@@ -111,7 +111,7 @@ export class ChildCrypto {
 
   /** Opens only the names, date of birth and NHS number (what a search ranks by). */
   openPersonFields(childId: string, keyVersion: number, dataKey: Buffer, sealed: Pick<SealedIdentity, keyof PersonFields>): PersonFields {
-    const field = (name: keyof SealedIdentity, value: Buffer) => open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
+    const field = (name: keyof SealedIdentity, value: Buffer) => openField(childId, keyVersion, dataKey, name, value);
     return {
       givenNames: sealed.givenNames === null ? null : field('givenNames', sealed.givenNames),
       familyName: field('familyName', sealed.familyName),
@@ -134,6 +134,11 @@ export class ChildCrypto {
 /** Version 1 keeps the additional data used before rotation existed, so existing rows still open. */
 function wrapAad(childId: string, keyVersion: number, wrapVersion: number): string {
   return wrapVersion === 1 ? `child:${childId}:v${keyVersion}` : `child:${childId}:v${keyVersion}:w${wrapVersion}`;
+}
+
+/** One sealed identity field opened as text; DecryptionError if it was moved from elsewhere. */
+function openField(childId: string, keyVersion: number, dataKey: Buffer, name: keyof SealedIdentity, value: Buffer): string {
+  return open(dataKey, value, fieldAad(childId, name, keyVersion)).toString('utf8');
 }
 
 function fieldAad(childId: string, name: keyof SealedIdentity, keyVersion: number): string {

@@ -31,15 +31,20 @@ function levelIndexes<const L extends readonly string[]>(levels: L): Record<L[nu
 }
 const GIVEN = levelIndexes(GIVEN_LEVELS);
 
-/** The last pair isSwapped answered: the given- and family-name comparisons both ask about one pair. */
-let swapMemo: { a: MatchRecord; b: MatchRecord; swapped: boolean } | null = null;
+// The last pair isSwapped answered: the given- and family-name comparisons both ask about one
+// pair, and a whole-index scan asks hundreds of millions of times (kept in plain variables, so
+// remembering allocates nothing).
+let swapA: MatchRecord | null = null;
+let swapB: MatchRecord | null = null;
+let swapAnswer = false;
 
 function isSwapped(a: MatchRecord, b: MatchRecord): boolean {
   if (!a.given || !b.given || !a.family || !b.family) return false;
-  if (swapMemo?.a === a && swapMemo.b === b) return swapMemo.swapped;
-  const swapped = jaroWinkler(a.given, b.family) >= 0.92 && jaroWinkler(a.family, b.given) >= 0.92;
-  swapMemo = { a, b, swapped };
-  return swapped;
+  if (swapA === a && swapB === b) return swapAnswer;
+  swapAnswer = jaroWinkler(a.given, b.family) >= 0.92 && jaroWinkler(a.family, b.given) >= 0.92;
+  swapA = a;
+  swapB = b;
+  return swapAnswer;
 }
 
 function compareGiven(a: MatchRecord, b: MatchRecord): number {
