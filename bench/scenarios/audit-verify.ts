@@ -25,7 +25,7 @@ export async function benchAudit(world: WorldContext, options: { entries: number
     const db = createDatabase({ url: url.toString(), poolSize: 4, applicationName: 'signpost-bench' });
     try {
       await migrateToLatest(db);
-      runs.push(await benchAuditVerify(options.entries, { db, log: () => undefined }));
+      runs.push(await benchAuditVerify(options.entries, { db, databaseUrl: url.toString(), log: () => undefined }));
     } finally {
       await db.destroy();
     }
@@ -39,6 +39,7 @@ export async function benchAudit(world: WorldContext, options: { entries: number
     insertPerSecond: pick((r) => r.insertPerSecond),
     sealPerSecond: pick((r) => r.sealPerSecond),
     verifyPerSecond,
+    verifyOneThreadPerSecond: pick((r) => r.verifyOneThreadPerSecond),
     rawSha256PerSecond,
     verifyVsSha256: Math.round((verifyPerSecond / rawSha256PerSecond) * 1000) / 1000,
   };

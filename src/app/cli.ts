@@ -237,7 +237,7 @@ export function buildProgram(): Command {
     });
 
   registerMatchCommands(program, (work) => withServices(program, (services, runtime) => work({ db: runtime.db, children: services.children, clock: systemClock })));
-  registerAuditCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys, clock: systemClock })));
+  registerAuditCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, databaseUrl: runtime.databaseUrl, keys: runtime.keys, clock: systemClock })));
   registerOversightCommands(program, (work) => withServices(program, (services) => work(services.oversight)));
   registerImportCommand(program, (work) => withServices(program, (services) => work({ imports: services.imports, organisations: services.organisations })));
   registerKeyCommands(program, (work) => withServices(program, (_services, runtime) => work({ db: runtime.db, keys: runtime.keys })));

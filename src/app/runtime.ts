@@ -9,6 +9,8 @@ import type { Logger } from '../platform/logging/logger.js';
 /** An open database (embedded or external), migrated, with the keyring loaded. */
 export interface Runtime {
   db: Db;
+  /** The URL the app's pool connects with, for work that opens its own connections (threads). */
+  databaseUrl: string;
   keys: Keyring;
   /** Set when this process started the embedded server. */
   embedded: EmbeddedServer | undefined;
@@ -59,6 +61,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
     const appDb = db;
     return {
       db: appDb,
+      databaseUrl: appUrl,
       keys,
       embedded,
       async close() {

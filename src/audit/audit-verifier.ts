@@ -1,10 +1,12 @@
+import { availableParallelism } from 'node:os';
 import type { Db, Tx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
-import { entryLeafHash } from './audit-entry.js';
 import {
-  checkpointsBetween, countCheckpoints, countFinalEntriesWithoutLeaf, inSnapshot, latestCheckpoint, latestSealerState, leavesWithEntries,
+  checkpointsBetween, countCheckpoints, countFinalEntriesWithoutLeaf, exportSnapshot, inSnapshot, latestCheckpoint, latestSealerState, leafAt,
 } from './audit.repository.js';
+import { checkChunk, type CheckedChunk, type LeafChunk } from './leaf-chunk.js';
+import { LeafCheckThreads } from './leaf-check-threads.js';
 import { CheckpointSigner, verifyCheckpoint } from './checkpoint.js';
 import { MerkleFrontier } from './merkle.js';
 
@@ -13,14 +15,25 @@ export type VerifyResult =
   | { ok: true; treeSize: number; checkpoints: number }
   | { ok: false; firstBadIndex: number; problem: string };
 
-/** Leaves read per query; large enough to stream at full speed, small enough to bound memory. */
-const BATCH = 10_000;
+/** Leaves per chunk: large enough to stream at full speed, small enough to bound memory. */
+const CHUNK = 20_000;
+
+/** Below this many leaves, starting threads costs more than they save. */
+const THREADS_FROM = 2 * CHUNK;
+
+export interface VerifyOptions {
+  /** Threads that read and check chunks; default one per core for a large log (needs databaseUrl). */
+  threads?: number;
+  /** Leaves per chunk (tests use small ones to cross chunk edges). */
+  chunkSize?: number;
+}
 
 /**
  * Recomputes the audit from the database and the signed checkpoints and names the FIRST index
  * that was changed, removed or reordered. In index order:
  * - leaf indexes run 0, 1, 2… without a gap, and each leaf's entry exists and hashes to the stored
- *   leaf — the id is in the hash, so an edited, deleted or swapped row is caught at its own index;
+ *   leaf — the id is in the hash, so an edited, deleted or swapped row is caught at its own index
+ *   (leaf-chunk.ts; for a large log, threads check chunks side by side);
  * - at every checkpoint size the recomputed root equals the stored root and the signed note
  *   verifies with this instance's key. This is what catches an entry rewritten together with its
  *   stored leaf hash: the first bad index is then named as the previous good checkpoint's size.
@@ -30,76 +43,94 @@ const BATCH = 10_000;
  * - the newest checkpoint covers no more leaves than there are (a truncated tail), and no leaf
  *   lies beyond it (the sealer writes leaves and their checkpoint in one transaction);
  * - no entry the sealer has already passed over is missing from the tree.
- * Everything is read in one REPEATABLE READ snapshot, so a seal committing meanwhile is not
- * mistaken for tampering. What this cannot see alone — the newest checkpoints deleted together
- * with the tail — is what witnesses holding earlier checkpoints catch (consistency proofs).
+ * Everything is read in one REPEATABLE READ snapshot (the threads import it), so a seal committing
+ * meanwhile is not mistaken for tampering. What this cannot see alone — the newest checkpoints
+ * deleted together with the tail — is what witnesses holding earlier checkpoints catch
+ * (consistency proofs). `databaseUrl` lets threads open their own connections.
  */
 export async function verifyAudit(
-  deps: { db: Db; keys: Keyring; origin?: string },
+  deps: { db: Db; keys: Keyring; origin?: string; databaseUrl?: string },
   onProgress?: ProgressReporter,
+  options: VerifyOptions = {},
 ): Promise<VerifyResult> {
   const verifierKey = new CheckpointSigner(deps.keys, deps.origin).verifierKey();
-  return inSnapshot(deps.db, (tx) => verifyInSnapshot(tx, verifierKey, onProgress));
+  return inSnapshot(deps.db, async (tx) => {
+    const newest = await latestCheckpoint(tx);
+    const total = newest?.tree_size ?? 0;
+    const chunkSize = options.chunkSize ?? CHUNK;
+    const threads = options.threads ?? (total >= THREADS_FROM ? availableParallelism() : 1);
+    if (threads <= 1 || !deps.databaseUrl) return verifyInSnapshot(tx, { total, chunkSize, verifierKey, check: (chunk) => checkChunk(tx, chunk), inFlight: 2 }, onProgress);
+    const pool = new LeafCheckThreads({ databaseUrl: deps.databaseUrl, snapshotId: await exportSnapshot(tx), threads });
+    try {
+      return await verifyInSnapshot(tx, { total, chunkSize, verifierKey, check: (chunk) => pool.check(chunk), inFlight: 2 * threads }, onProgress);
+    } finally {
+      await pool.close();
+    }
+  });
 }
 
-async function verifyInSnapshot(tx: Tx, verifierKey: string, onProgress?: ProgressReporter): Promise<VerifyResult> {
-  const newest = await latestCheckpoint(tx);
-  const total = newest?.tree_size ?? 0;
+interface VerifyPlan {
+  total: number;
+  chunkSize: number;
+  verifierKey: string;
+  /** Checks one chunk's leaves: in this thread on `tx`, or in a thread in the same snapshot. */
+  check: (chunk: LeafChunk) => Promise<CheckedChunk>;
+  /** Chunks requested ahead of the one being folded into the tree. */
+  inFlight: number;
+}
+
+async function verifyInSnapshot(tx: Tx, plan: VerifyPlan, onProgress?: ProgressReporter): Promise<VerifyResult> {
+  const { total, chunkSize, verifierKey } = plan;
   const checkpointCount = await countCheckpoints(tx);
   const frontier = new MerkleFrontier();
   let lastGoodSize = 0;
   onProgress?.('verify', 0, total);
 
-  // Read ahead: the database fetches the next batch while this one is hashed. A batch that proves
-  // bad ends the run before the read-ahead is used; its result is then simply dropped.
-  const fetch = (from: number) => {
-    const read = Promise.all([leavesWithEntries(tx, from, BATCH), checkpointsBetween(tx, from, from + BATCH)]);
-    read.catch(() => undefined);
-    return read;
+  // Chunks are checked ahead, in parallel when threads do it, and folded into the tree in order.
+  // A chunk that proves bad ends the run; checks still running are then simply dropped.
+  const requested: Promise<CheckedChunk>[] = [];
+  const request = (from: number) => {
+    if (from >= total) return;
+    const checked = plan.check({ from, to: Math.min(total, from + chunkSize), total });
+    checked.catch(() => undefined);
+    requested.push(checked);
   };
-  for (let pending = fetch(0); ;) {
-    const [batch, checkpoints] = await pending;
-    if (batch.length === 0) break;
-    pending = fetch(frontier.treeSize + batch.length);
+  for (let i = 0; i < plan.inFlight; i++) request(i * chunkSize);
+  for (let next = 0; next < requested.length; next++) {
+    const checked = await requested[next]!;
+    request((next + plan.inFlight) * chunkSize);
+    const hashes = Buffer.from(checked.hashes.buffer, checked.hashes.byteOffset, checked.hashes.byteLength);
+    const checkpoints = await checkpointsBetween(tx, checked.from, checked.from + checked.count);
     let nextCheckpoint = 0;
-    for (const leaf of batch) {
-      const index = frontier.treeSize;
-      if (index >= total) {
-        return { ok: false, firstBadIndex: index, problem: `leaf ${index} is not covered by any signed checkpoint (the newest covers ${total})` };
-      }
-      if (leaf.leafIndex !== index) return { ok: false, firstBadIndex: index, problem: `leaf ${index} is missing` };
-      if (!leaf.entry) return { ok: false, firstBadIndex: index, problem: `the entry sealed at index ${index} has been removed` };
-      if (!entryLeafHash(leaf.entry).equals(leaf.leafHash)) {
-        return { ok: false, firstBadIndex: index, problem: `the entry at index ${index} has been changed or moved` };
-      }
-      frontier.append(leaf.leafHash);
+    for (let i = 0; i < checked.count; i++) {
+      frontier.append(hashes.subarray(i * 32, i * 32 + 32));
       const checkpoint = checkpoints[nextCheckpoint];
-      if (checkpoint?.tree_size === frontier.treeSize) {
-        nextCheckpoint += 1;
-        const size = frontier.treeSize;
-        const root = frontier.root();
-        const note = verifyCheckpoint(checkpoint.signed_note, verifierKey);
-        if (!note || note.treeSize !== size || !note.root.equals(root) || !checkpoint.root_hash.equals(root)) {
-          return {
-            ok: false,
-            firstBadIndex: lastGoodSize,
-            problem: note
-              ? `the signed checkpoint at size ${size} does not match the leaves from index ${lastGoodSize}: one of them was rewritten`
-              : `the checkpoint at size ${size} does not carry a valid signature by ${verifierKey.split('+')[0]!}`,
-          };
-        }
-        // The stored frontier seeds the next round; if it were altered the next root would be wrong.
-        if (!sameHashes(checkpoint.frontier, frontier.subtreeRoots)) {
-          return { ok: false, firstBadIndex: size, problem: `the stored frontier of the checkpoint at size ${size} has been altered` };
-        }
-        lastGoodSize = size;
+      if (checkpoint?.tree_size !== frontier.treeSize) continue;
+      nextCheckpoint += 1;
+      const size = frontier.treeSize;
+      const root = frontier.root();
+      const note = verifyCheckpoint(checkpoint.signed_note, verifierKey);
+      if (!note || note.treeSize !== size || !note.root.equals(root) || !checkpoint.root_hash.equals(root)) {
+        return {
+          ok: false,
+          firstBadIndex: lastGoodSize,
+          problem: note
+            ? `the signed checkpoint at size ${size} does not match the leaves from index ${lastGoodSize}: one of them was rewritten`
+            : `the checkpoint at size ${size} does not carry a valid signature by ${verifierKey.split('+')[0]!}`,
+        };
       }
+      // The stored frontier seeds the next round; if it were altered the next root would be wrong.
+      if (!sameHashes(checkpoint.frontier, frontier.subtreeRoots)) {
+        return { ok: false, firstBadIndex: size, problem: `the stored frontier of the checkpoint at size ${size} has been altered` };
+      }
+      lastGoodSize = size;
     }
-    onProgress?.('verify', Math.min(frontier.treeSize, total), total);
+    if (checked.problem) return { ok: false, firstBadIndex: checked.problem.index, problem: checked.problem.problem };
+    onProgress?.('verify', frontier.treeSize, total);
   }
 
-  if (total > frontier.treeSize) {
-    return { ok: false, firstBadIndex: frontier.treeSize, problem: `a signed checkpoint covers ${total} entries but leaf ${frontier.treeSize} is missing` };
+  if (await leafAt(tx, total)) {
+    return { ok: false, firstBadIndex: total, problem: `leaf ${total} is not covered by any signed checkpoint (the newest covers ${total})` };
   }
   const state = await latestSealerState(tx);
   if ((state?.tree_size ?? 0) !== total) {

@@ -35,7 +35,7 @@ async function run(...args: string[]): Promise<{ out: string; err: string; exitC
   mock.method(console, 'error', (...parts: unknown[]) => (err += `${parts.join(' ')}\n`));
   const program = new Command().name('signpost').exitOverride()
     .configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerAuditCommands(program, (work) => work({ db: database.db, keys, clock }));
+  registerAuditCommands(program, (work) => work({ db: database.db, databaseUrl: database.url, keys, clock }));
   try {
     await program.parseAsync(['node', 'signpost', 'audit', ...args]);
   } finally {

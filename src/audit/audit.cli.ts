@@ -9,6 +9,8 @@ import { verifyAudit } from './audit-verifier.js';
 /** What each audit command needs; the composition root opens (and closes) it around the work. */
 export interface AuditCliContext {
   db: Db;
+  /** Lets `audit verify` read with one thread per core, each on its own connection. */
+  databaseUrl: string;
   keys: Keyring;
   clock: Clock;
 }
@@ -33,7 +35,7 @@ export function registerAuditCommands(program: Command, withContext: WithContext
     .action(async () => {
       const progress = cliProgressBar();
       // Read-only: verifying must not change what it verifies (and works with a read-only role).
-      const result = await withContext(({ db, keys }) => verifyAudit({ db, keys, ...(origin ? { origin } : {}) }, progress.report))
+      const result = await withContext(({ db, keys, databaseUrl }) => verifyAudit({ db, keys, databaseUrl, ...(origin ? { origin } : {}) }, progress.report))
         .finally(() => progress.stop());
       if (result.ok) {
         console.log(`The audit log verifies: ${result.treeSize} entries, ${result.checkpoints} signed checkpoints.`);

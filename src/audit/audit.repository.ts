@@ -40,6 +40,25 @@ export function inSnapshot<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> 
   return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(work);
 }
 
+/**
+ * Exports the snapshot of the open transaction `tx` so other connections can read exactly what it
+ * sees (valid until `tx` ends): the verifier's threads read their share of the log in it.
+ */
+export async function exportSnapshot(tx: Tx): Promise<string> {
+  const { rows } = await sql<{ id: string }>`SELECT pg_export_snapshot() AS id`.execute(tx);
+  return rows[0]!.id;
+}
+
+/** Like inSnapshot, but in the snapshot another transaction exported (which must still be open). */
+export function inExportedSnapshot<T>(db: Db, snapshotId: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  // The id goes into the statement as a literal (SET takes no parameters), so only its own shape passes.
+  if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/.test(snapshotId)) throw new Error('not a snapshot id');
+  return inSnapshot(db, async (tx) => {
+    await sql`SET TRANSACTION SNAPSHOT ${sql.lit(snapshotId)}`.execute(tx);
+    return work(tx);
+  });
+}
+
 /** The current snapshot in text form (`xmin:xmax:xip,…`): which transactions had finished. */
 export async function currentSnapshot(db: DbOrTx): Promise<string> {
   const { rows } = await sql<{ snapshot: string }>`SELECT pg_current_snapshot()::text AS snapshot`.execute(db);
@@ -77,13 +96,14 @@ export async function countCheckpoints(db: DbOrTx): Promise<number> {
   return row.n;
 }
 
+/** Each column under its StoredAuditEntry name, so rows are entries as they arrive (no copying). */
 const entryColumns = [
-  'id', 'actor_user_id', 'actor_api_client', 'actor_organisation_id', 'actor_role', 'action', 'child_id',
-  'basis', 'reason', 'outcome', 'request_id', 'salt',
+  'id', 'actor_user_id as actorUserId', 'actor_api_client as actorApiClient', 'actor_organisation_id as actorOrganisationId',
+  'actor_role as actorRole', 'action', 'child_id as childId', 'basis', 'reason', 'outcome', 'request_id as requestId', 'salt',
 ] as const;
 
 /** The time as UTC text to the microsecond: the column's full precision, exactly as hashed. */
-const occurredAtText = sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurred_at');
+const occurredAtText = sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurredAt');
 
 /**
  * Ids of the entries whose transactions had finished in `upTo` but not in `after` (the previous
@@ -117,18 +137,11 @@ export async function entriesByIds(db: DbOrTx, ids: readonly number[]): Promise<
   const dense = last - first < ids.length * 2;
   let query = db.selectFrom('audit_entries').select([...entryColumns, occurredAtText]);
   query = dense ? query.where('id', '>=', first).where('id', '<=', last) : query.where('id', '=', sql<number>`ANY(${[...ids]}::bigint[])`);
-  const rows = await query.orderBy('id').execute();
-  const wanted = dense ? new Set(ids) : null;
-  const entries: StoredAuditEntry[] = [];
-  for (const row of rows) {
-    if (wanted && !wanted.has(row.id)) continue;
-    entries.push({
-      id: row.id, occurredAt: row.occurred_at, actorUserId: row.actor_user_id, actorApiClient: row.actor_api_client,
-      actorOrganisationId: row.actor_organisation_id, actorRole: row.actor_role, action: row.action, childId: row.child_id,
-      basis: row.basis, reason: row.reason, outcome: row.outcome, requestId: row.request_id, salt: row.salt,
-    });
-  }
-  return entries;
+  const rows: StoredAuditEntry[] = await query.orderBy('id').execute();
+  // A range holding exactly the wanted ids (no gaps between them) needs no filtering.
+  if (!dense || last - first + 1 === ids.length) return rows;
+  const wanted = new Set(ids);
+  return rows.filter((row) => wanted.has(row.id));
 }
 
 /** Appends leaves; one statement per batch (arrays unnested) keeps a large round fast. */
@@ -157,10 +170,9 @@ export async function insertCheckpoint(
 }
 
 /** Up to `limit` leaves from `fromIndex`, in index order. */
-export async function leavesFrom(db: DbOrTx, fromIndex: number, limit: number): Promise<StoredLeaf[]> {
-  const rows = await db.selectFrom('audit_leaves').select(['leaf_index', 'entry_id', 'leaf_hash'])
+export function leavesFrom(db: DbOrTx, fromIndex: number, limit: number): Promise<StoredLeaf[]> {
+  return db.selectFrom('audit_leaves').select(['leaf_index as leafIndex', 'entry_id as entryId', 'leaf_hash as leafHash'])
     .where('leaf_index', '>=', fromIndex).orderBy('leaf_index').limit(limit).execute();
-  return rows.map((r) => ({ leafIndex: r.leaf_index, entryId: r.entry_id, leafHash: r.leaf_hash }));
 }
 
 /** A stored leaf. */
@@ -178,8 +190,18 @@ export interface StoredLeaf {
 export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: number): Promise<LeafWithEntry[]> {
   const leaves = await leavesFrom(db, fromIndex, limit);
   const entries = await entriesByIds(db, leaves.map((l) => l.entryId).sort((a, b) => a - b));
-  const byId = new Map(entries.map((entry) => [entry.id, entry]));
-  return leaves.map((leaf) => ({ leafIndex: leaf.leafIndex, leafHash: leaf.leafHash, entry: byId.get(leaf.entryId) ?? null }));
+  // Entries come back in id order, and leaves name ids in (nearly always) the same order: walk both.
+  const byId = new Map<number, StoredAuditEntry>();
+  let e = 0;
+  return leaves.map((leaf) => {
+    let entry = entries[e];
+    if (entry?.id === leaf.entryId) e += 1;
+    else {
+      if (byId.size === 0) for (const each of entries) byId.set(each.id, each);
+      entry = byId.get(leaf.entryId);
+    }
+    return { leafIndex: leaf.leafIndex, leafHash: leaf.leafHash, entry: entry ?? null };
+  });
 }
 
 /** A leaf and the entry it names, as the verifier reads them. */

@@ -43,13 +43,21 @@ async function tamper(...statements: RawBuilder<unknown>[]): Promise<void> {
 }
 
 const entryIdAt = (index: number) => sql`(SELECT entry_id FROM audit_leaves WHERE leaf_index = ${index})`;
-const verify = () => verifyAudit({ db: database.db, keys });
+/**
+ * Every verdict is checked twice: read in this thread, and by two threads in chunks of 3 leaves —
+ * so problems land at chunk edges, in both threads, and after chunks that are still in flight.
+ */
+const MODES = [{ name: 'in one thread', options: {} }, { name: 'by two threads in chunks of 3', options: { threads: 2, chunkSize: 3 } }];
+let mode = MODES[0]!;
+const verify = () => verifyAudit({ db: database.db, keys, databaseUrl: database.url }, undefined, mode.options);
 const firstBad = async () => {
   const result = await verify();
   return result.ok ? -1 : result.firstBadIndex;
 };
 
-describe('the tamper-evident audit log', () => {
+for (const each of MODES) describe(`the tamper-evident audit log, verified ${each.name}`, () => {
+  beforeEach(() => { mode = each; });
+
   test('sealed entries verify, with contiguous indexes and signed checkpoints a witness can check', async () => {
     await writeEntries(30);
     assert.deepEqual(await verify(), { ok: true, treeSize: 30, checkpoints: 5 });

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../platform/threads/start-worker.js';
 import { serialiseModel, type Scorer } from './model.js';
 import { scoreDedupeJob, splitDedupeJob, type DedupeJob, type ScoredPair } from './dedupe-scoring.js';
 
@@ -15,7 +16,7 @@ export class DedupeScoringThreads {
 
   constructor(private readonly scorer: Scorer, threads = availableParallelism()) {
     const model = threads > 1 ? serialiseModel(scorer.model) : '';
-    this.#workers = threads > 1 ? Array.from({ length: threads }, () => startWorker(model)) : [];
+    this.#workers = threads > 1 ? Array.from({ length: threads }, () => startScoringWorker(model)) : [];
   }
 
   get threads(): number {
@@ -54,14 +55,7 @@ function ask(worker: Worker, job: DedupeJob): Promise<JobResult> {
   });
 }
 
-/**
- * Starts a scoring thread. Run from TypeScript (tsx), a thread does not inherit the loader, so it
- * starts through bin/worker-boot.mjs, which registers tsx first; compiled, it loads the .js module.
- */
-function startWorker(model: string): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return new Worker(new URL('../../bin/worker-boot.mjs', here), { workerData: { module: new URL('./dedupe-worker.ts', here).href, model } });
-  }
-  return new Worker(new URL('./dedupe-worker.js', here), { workerData: { model } });
+/** Starts a scoring thread on the model, serialised. */
+function startScoringWorker(model: string): Worker {
+  return startWorker(import.meta.url, './dedupe-worker', { model });
 }
