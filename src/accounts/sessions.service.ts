@@ -4,8 +4,7 @@ import { randomToken, sha256 } from '../platform/crypto/tokens.js';
 import type { SessionState, SignedInUser } from '../platform/http/request-context.js';
 import type { Clock } from '../platform/time/clock.js';
 import { ukDate } from '../platform/time/calendar-date.js';
-import { endAllSessionsOfUser, endSession, findLiveSession, insertSession, touchSession, type SessionStage } from './sessions.repository.js';
-import { findUserById } from './users.repository.js';
+import { endAllSessionsOfUser, endSession, findLiveSessionWithAccount, insertSession, touchSession, type SessionStage } from './sessions.repository.js';
 import { vettingStatus } from './vetting.js';
 
 export interface LoadedSession {
@@ -54,7 +53,7 @@ export class SessionsService {
     if (!token || token.length > 100) return null;
     const { db, clock, config } = this.deps;
     const idHash = sha256(token);
-    const row = await findLiveSession(db, idHash);
+    const row = await findLiveSessionWithAccount(db, idHash);
     if (!row) return null;
     const now = clock.now();
     const idleLimit = row.last_seen_at.getTime() + config.session.idleMinutes * 60_000;
@@ -63,13 +62,13 @@ export class SessionsService {
       await endSession(db, idHash, now);
       return null;
     }
-    const account = await findUserById(db, row.user_id);
-    if (!account || account.disabled_at) {
+    // The account's own state is read with the session: disabled or lapsed, the session ends now.
+    if (row.disabled_at) {
       await endSession(db, idHash, now);
       return null;
     }
     const vetting = vettingStatus(
-      { dbsCheckedOn: account.dbs_checked_on, trainingCompletedOn: account.training_completed_on, agreementSignedOn: account.agreement_signed_on },
+      { dbsCheckedOn: row.dbs_checked_on, trainingCompletedOn: row.training_completed_on, agreementSignedOn: row.agreement_signed_on },
       ukDate(now),
       config.vetting,
     );
@@ -83,12 +82,12 @@ export class SessionsService {
     const user: SignedInUser | null =
       row.stage === 'active'
         ? {
-            id: account.id,
-            email: account.email,
-            displayName: account.display_name,
-            role: account.role,
-            organisationId: account.organisation_id,
-            organisationName: account.organisation_name,
+            id: row.user_id,
+            email: row.email,
+            displayName: row.display_name,
+            role: row.role,
+            organisationId: row.organisation_id,
+            organisationName: row.organisation_name,
             vettingWarnings: vetting.warnings,
           }
         : null;
