@@ -1,5 +1,5 @@
 import type { MatchRecord } from './match-record.js';
-import { identifiersConflict, vetoRule } from './comparisons.js';
+import { identifiersConflict, twinOrKnownByMiddleName, vetoRule } from './comparisons.js';
 import type { Scorer } from './model.js';
 
 export interface ClusterOptions {
@@ -25,7 +25,8 @@ export interface Clustering {
 
 /**
  * Connected components over pairs scoring at or above the threshold, built strongest edge first,
- * with guards against over-merging: pairs a veto rule covers (twins, household namesakes) never join; when two groups join, no pair across them
+ * with guards against over-merging: pairs a veto rule covers (twins, household namesakes) never join, nor pairs that
+ * may be twins or one child known by a middle name (a person decides those); when two groups join, no pair across them
  * may be strongly negative, and records with different strong identifiers must themselves score
  * above the threshold.
  */
@@ -84,6 +85,8 @@ function canJoin(records: readonly MatchRecord[], A: readonly number[], B: reado
     for (const j of B) {
       const b = records[j] as MatchRecord;
       if (vetoRule(a, b) !== null) return false;
+      // Twins or one child known by a middle name: the score cannot tell, so no automatic join.
+      if (twinOrKnownByMiddleName(a, b)) return false;
       // The edge itself already passed the threshold; only chains need the cross checks.
       if (single) continue;
       const p = scorer.probability(a, b);

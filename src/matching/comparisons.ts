@@ -162,20 +162,94 @@ export function levelIndex(comparison: string, level: string): number {
   return c ? c.levels.indexOf(level) : -1;
 }
 
+/** Family-name levels at which two children can be one family: the twin rules need one of them. */
+const SAME_FAMILY_LEVELS: ReadonlySet<string> = new Set(['exact', 'former_surname', 'shares_a_surname'] satisfies (typeof FAMILY_LEVELS)[number][]);
+const SAME_FAMILY: ReadonlySet<number> = new Set(FAMILY_LEVELS.flatMap((l, i) => (SAME_FAMILY_LEVELS.has(l) ? [i] : [])));
+
 /**
- * Twins (and other same-birth siblings): same family name and date of birth, clearly different
- * given names. Everything else about them agrees (address, postcode, family name), so the
+ * One given name written twice, never the names of two children: the same, swapped into the family
+ * box, or spellings at least 0.92 Jaro–Winkler alike whichever level caught them (the variant list
+ * holds spellings such as Lily / Lilly as well as distinct names such as Harry / Henry).
+ */
+function oneNameWrittenTwice(a: MatchRecord, b: MatchRecord, givenLevel: number): boolean {
+  if (givenLevel === GIVEN['exact'] || givenLevel === GIVEN['swapped_with_family'] || givenLevel === GIVEN['jw_0.92']) return true;
+  return a.given !== null && b.given !== null && jaroWinkler(a.given, b.given) >= 0.92;
+}
+
+/**
+ * Twins (and other same-birth siblings): same family name and date of birth, and given names that
+ * say two children. Everything else about them agrees (address, postcode, family name), so the
  * independence assumption of Fellegi–Sunter would add that up into a confident match. This rule
- * vetoes such pairs; a nickname, a typo or a swapped name does not count as "clearly different".
+ * vetoes such pairs. Given names say two children when:
+ *
+ * - they are clearly different (below every spelling, sound and variant level); or
+ * - they are not one name written twice (the same, or spellings ≥ 0.92 Jaro–Winkler alike) AND
+ *   both records carry an NHS number AND the numbers differ by more than a keying slip. Twins
+ *   whose names happen to meet (one's first name is the other's middle name, or the names sound
+ *   alike or are known variants) otherwise reach p ≥ 0.99 on home, family name and date of birth:
+ *   51 of 56 such twin pairs in the seeded 1M population (seed 2026) had two different NHS numbers.
+ *
+ * The trade in the second case: a real duplicate whose NHS number is wrong as a whole (another
+ * child's, another system's) AND whose first name was recorded as a nickname, a sound-alike or a
+ * middle name is kept apart. That is two independent errors in one record, while multiple births
+ * are about 15 in every 1,000 maternities in England and Wales; merging two children is the
+ * costly error, and a duplicate left apart can still be merged by a person. A keying slip in the
+ * number (one digit, or two neighbours swapped: the "one_digit" level) does not count: two valid
+ * NHS numbers never differ that way, the mod-11 check digit sees to it. Nor does a near-identical
+ * spelling: twins are not given one name spelt two ways, and a typo beside a wholly wrong number
+ * is not rare: FEBRL2 with soc_sec_id as the identifier has 13 such true pairs (counting them
+ * dropped its recall from 0.980 to 0.968; found by measuring, and 1 of the 56 twin pairs above
+ * is at that level).
+ *
+ * When either record has no NHS number, names that meet only through a middle name are NOT
+ * vetoed: a child known by their middle name (Oliver James recorded as James) is a common genuine
+ * duplicate, and nothing on the records tells it from a twin named after the other's middle name.
+ * Such a pair still scores as a match, but a person decides (`twinOrKnownByMiddleName`).
+ * Sound-alike and known-variant names without an identifier are left to the score: nicknames and
+ * spellings are the commonest genuine duplicates, far commoner than twins given such names, and
+ * a differing recorded sex already stops an automatic link.
  */
 export function looksLikeTwins(a: MatchRecord, b: MatchRecord): boolean {
   if (!a.given || !b.given || !a.dob || !b.dob || a.dob.text !== b.dob.text) return false;
   // Twins never share a strong identifier (NHS number): an exact one overrides the rule.
   if (a.identifier && a.identifier === b.identifier) return false;
-  const family = compareFamily(a, b);
-  if (family !== FAMILY['exact'] && family !== FAMILY['former_surname'] && family !== FAMILY['shares_a_surname']) return false;
+  if (!SAME_FAMILY.has(compareFamily(a, b))) return false;
   const given = compareGiven(a, b);
-  return given === GIVEN['different'] || given === GIVEN['jw_0.7'];
+  if (given === GIVEN['different'] || given === GIVEN['jw_0.7']) return true;
+  return identifiersConflict(a, b) && !oneNameWrittenTwice(a, b, given);
+}
+
+/** Comparison levels by comparison name, as an explanation lists them ("missing" when absent). */
+export type LevelsByComparison = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Same family and date of birth, first names that meet only through a middle name, and no NHS
+ * number that agrees: either one child known by their middle name or twins, one named after the
+ * other's middle name. The score cannot tell them apart (it is high for both), so the pair is
+ * never joined without a person: online it goes to review instead of linking, and batch
+ * clustering does not join it. Not a veto, so the genuine duplicate still scores as a match and
+ * is put in front of a reviewer. Two different NHS numbers make it twins (`looksLikeTwins`).
+ * Worked from levels, so that a stored explanation answers the same as the records do.
+ */
+export function twinOrKnownByMiddleNameLevels(levels: LevelsByComparison): boolean {
+  return (
+    levels['given_name'] === 'matches_middle_name' &&
+    levels['dob'] === 'exact' &&
+    SAME_FAMILY_LEVELS.has(levels['family_name'] ?? '') &&
+    levels['identifier'] !== 'exact'
+  );
+}
+
+/** `twinOrKnownByMiddleNameLevels` for two records. */
+export function twinOrKnownByMiddleName(a: MatchRecord, b: MatchRecord): boolean {
+  const level = (name: string): string | undefined => {
+    const c = COMPARISONS.find((x) => x.name === name);
+    const i = c ? c.compare(a, b) : MISSING;
+    return i === MISSING ? 'missing' : c?.levels[i];
+  };
+  // The given-name level first: it is rarely "matches_middle_name", so most pairs stop there.
+  if (level('given_name') !== 'matches_middle_name') return false;
+  return twinOrKnownByMiddleNameLevels({ given_name: 'matches_middle_name', dob: level('dob'), family_name: level('family_name'), identifier: level('identifier') });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { syntheticPeople, type SyntheticPerson } from './synthetic-people.js';
@@ -6,6 +6,9 @@ import { normaliseRecord } from './record.normalise.js';
 import { runBatch, DEFAULT_THRESHOLD } from './batch.js';
 import { Scorer, parseModel, serialiseModel } from './model.js';
 import type { MatchRecord } from './match-record.js';
+import { twinOrKnownByMiddleName, vetoRule } from './comparisons.js';
+import { childScorer } from './child-model.js';
+import { AUTO_LINK_THRESHOLD, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
 
 /** A population with realistic duplicates, plus the hand-made stress cases the stories check. */
 function population(): SyntheticPerson[] {
@@ -30,6 +33,15 @@ function population(): SyntheticPerson[] {
     { person: 'twin-b', given_name: 'Grace', family_name: 'Okonkwo', dob: '2015-06-02', sex: 'F', postcode: 'NE4 7QX', address: '27 Elswick Road' },
     { person: 'twin-a', given_name: 'Oscar', family_name: 'Okonkwo', dob: '2015-06-02', sex: 'M', postcode: 'NE4 7QX', address: '27 Elswick Rd' },
     { person: 'twin-b', given_name: 'Grace', family_name: 'Okonkwo', dob: '2015-06-02', postcode: 'NE4 7QX', address: '27 Elswick Road' },
+    // Twins, one named after the other's middle name; told apart by their NHS numbers.
+    { person: 'twin-c', given_name: 'Imogen Rose', family_name: 'Pemberton', dob: '2013-02-14', sex: 'F', postcode: 'BS3 4PL', address: '5 Raleigh Road', identifier: '4010232137' },
+    { person: 'twin-d', given_name: 'Rose', family_name: 'Pemberton', dob: '2013-02-14', sex: 'F', postcode: 'BS3 4PL', address: '5 Raleigh Road', identifier: '4010232145' },
+    // One child known by her middle name, the NHS number on both records.
+    { person: 'known-as-middle', given_name: 'Harriet Maud', family_name: 'Lindqvist', dob: '2011-09-30', sex: 'F', postcode: 'CF24 3AA', address: '61 Mackintosh Place', identifier: '4010232153' },
+    { person: 'known-as-middle', given_name: 'Maud', family_name: 'Lindqvist', dob: '2011-09-30', sex: 'F', postcode: 'CF24 3AA', address: '61 Mackintosh Pl', identifier: '4010232153' },
+    // The same pattern with no NHS number on one record: twin or one child, a person decides.
+    { person: 'middle-or-twin-a', given_name: 'Thomas Edward', family_name: 'Blakemore', dob: '2014-01-23', sex: 'M', postcode: 'SW9 8QB', address: '12 Loughborough Road', identifier: '4010232161' },
+    { person: 'middle-or-twin-b', given_name: 'Edward', family_name: 'Blakemore', dob: '2014-01-23', sex: 'M', postcode: 'SW9 8QB', address: '12 Loughborough Road' },
   ];
   return [...people, ...dups, ...stress];
 }
@@ -56,6 +68,66 @@ test('Billy with a month-first date of birth and no NHS number is found as Willi
 
 test('a child whose surname changed is joined through the former surname and NHS number', () => {
   assert.equal(clusterOf('amelia').size, 1);
+});
+
+test('twins named after each other’s middle name, with different NHS numbers, are never merged', () => {
+  const c = clusterOf('twin-c');
+  for (const x of clusterOf('twin-d')) assert.ok(!c.has(x), 'the twins share a cluster');
+});
+
+test('a child known by her middle name is joined when the NHS numbers agree', () => {
+  assert.equal(clusterOf('known-as-middle').size, 1);
+});
+
+test('first names that meet only through a middle name, with no NHS number to tell, are not joined without a person', () => {
+  const a = clusterOf('middle-or-twin-a');
+  for (const x of clusterOf('middle-or-twin-b')) assert.ok(!a.has(x));
+});
+
+describe('the twin rule, on the product’s model', () => {
+  const child = (given: string, identifier: string | null): MatchRecord =>
+    normaliseRecord({ given_name: given, family_name: 'Fairclough', dob: '2014-08-19', sex: 'F', postcode: 'LS6 2AB', address: '9 Kirkstall Lane', town: 'Leeds', ...(identifier ? { identifier } : {}) }, 0, 0, 'YYYY-MM-DD');
+  const decision = (a: MatchRecord, b: MatchRecord) => {
+    const e = childScorer().explain(a, b);
+    return OnlineMatcher.decide([{ childId: 'existing', probability: e.probability, matchWeight: e.matchWeight, contributions: e.contributions, shielded: false }]).kind;
+  };
+  const NHS_A = '9434765919';
+  const NHS_B = '4857773456';
+
+  test('names that meet through a middle name, a known variant or a sound are twins when both NHS numbers are there and differ', () => {
+    for (const [x, y] of [['Imogen Rose', 'Rose'], ['Mia', 'Maya'], ['Lena', 'Luna']] as const) {
+      const a = child(x, NHS_A);
+      const b = child(y, NHS_B);
+      assert.equal(vetoRule(a, b), 'twins', `${x} / ${y}`);
+      assert.ok(childScorer().probability(a, b) < REVIEW_THRESHOLD, `${x} / ${y} would reach the review queue`);
+    }
+  });
+
+  test('one name spelt twice is not twins, even with a wholly different NHS number: it is reviewed, never linked', () => {
+    for (const [x, y] of [['Lily', 'Lilly'], ['Matilda', 'Mathilda']] as const) {
+      const a = child(x, NHS_A);
+      const b = child(y, NHS_B);
+      assert.equal(vetoRule(a, b), null, `${x} / ${y}`);
+      assert.equal(decision(a, b), 'review');
+    }
+  });
+
+  test('a child known by her middle name still scores as a match, with the same NHS number or none', () => {
+    for (const identifier of [NHS_A, null]) {
+      const a = child('Imogen Rose', NHS_A);
+      const b = child('Rose', identifier);
+      assert.equal(vetoRule(a, b), null);
+      assert.ok(childScorer().probability(a, b) >= AUTO_LINK_THRESHOLD);
+    }
+  });
+
+  test('a child known by her middle name links on an agreeing NHS number; without one a person decides', () => {
+    const full = child('Imogen Rose', NHS_A);
+    assert.equal(decision(full, child('Rose', NHS_A)), 'link');
+    assert.equal(twinOrKnownByMiddleName(full, child('Rose', null)), true);
+    assert.equal(decision(full, child('Rose', null)), 'review');
+    assert.equal(decision(child('Rose', null), full), 'review');
+  });
 });
 
 test('the explanation shows the twin rule and adds up to the match weight', () => {

@@ -40,7 +40,7 @@ export interface Explanation {
 /** Weight applied when a veto rule (twins, household namesakes) fires: outweighs any agreement. */
 const VETO_WEIGHT = -40;
 const VETO_REASONS = {
-  twins: 'same family name and date of birth, clearly different given names',
+  twins: 'same family name and date of birth; given names clearly different, or not one name spelt twice and two different NHS numbers',
   household_namesakes: 'same name and address, dates of birth years apart',
 } as const;
 /** Bounds on the term-frequency adjustment so one odd value cannot dominate a decision. */

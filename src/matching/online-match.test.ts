@@ -72,6 +72,32 @@ describe('matching an incoming record against the index', () => {
     }
   });
 
+  test('twins, one named after the other’s middle name, with different NHS numbers are neither linked nor queued as one child', async () => {
+    const imogen = await aChild(t, worker, aChildRecordInput(councilCode, { givenNames: 'Imogen Rose', sex: 'female', familyName: 'Pemberton', dateOfBirth: '2013-02-14', nhsNumber: aTestNhsNumber() }));
+    const rose = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-11' }, aChildRecordInput(councilCode, { givenNames: 'Rose', sex: 'female', familyName: 'Pemberton', dateOfBirth: '2013-02-14', nhsNumber: aTestNhsNumber() }), null);
+    assert.equal(rose.created, true);
+    assert.notEqual(rose.childId, imogen);
+    for (const item of await reviewItemsFor(rose.childId)) assert.ok(item.probability < AUTO_LINK_THRESHOLD, String(item.probability));
+  });
+
+  test('a child known by her middle name, without an NHS number on the feed, is queued for a person as a likely match, not linked', async () => {
+    const existing = await aChild(t, worker, aChildRecordInput(councilCode, { givenNames: 'Harriet Maud', sex: 'female', familyName: 'Lindqvist', dateOfBirth: '2011-09-30', nhsNumber: aTestNhsNumber() }));
+    const incoming = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-12' }, aChildRecordInput(councilCode, { givenNames: 'Maud', sex: 'female', familyName: 'Lindqvist', dateOfBirth: '2011-09-30' }), null);
+    assert.equal(incoming.created, true);
+    const [item, ...rest] = await reviewItemsFor(incoming.childId);
+    assert.equal(rest.length, 0);
+    assert.ok(item);
+    assert.equal(item.existing_child_id, existing);
+    assert.ok(item.probability >= AUTO_LINK_THRESHOLD, 'it still scores as a match');
+  });
+
+  test('a child known by his middle name is linked when the NHS numbers agree', async () => {
+    const nhsNumber = aTestNhsNumber();
+    const existing = await aChild(t, worker, aChildRecordInput(councilCode, { givenNames: 'Thomas Edward', familyName: 'Blakemore', dateOfBirth: '2014-01-23', nhsNumber }));
+    const linked = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-13' }, aChildRecordInput(councilCode, { givenNames: 'Edward', familyName: 'Blakemore', dateOfBirth: '2014-01-23', nhsNumber }), null);
+    assert.deepEqual(linked, { childId: existing, created: false, changed: true });
+  });
+
   test('a child who moved house is created and queued for review with the pair, score and explanation', async () => {
     const existing = await aChild(t, worker, aChildRecordInput(councilCode, { givenNames: 'Perdita', sex: 'female', familyName: 'Quenby', dateOfBirth: '2011-10-21' }));
     const incoming = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-7' }, aChildRecordInput(councilCode, { givenNames: 'Perdita', sex: 'female', familyName: 'Quenby', dateOfBirth: '2011-10-21', ...MOVED }), null);

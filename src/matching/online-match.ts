@@ -5,6 +5,7 @@ import type { BlindIndexKind } from '../children/blind-index.js';
 import { DEFAULT_THRESHOLD } from './batch.js';
 import { childMatchRecord } from './child-match-record.js';
 import type { Contribution, Explanation, Scorer } from './model.js';
+import { twinOrKnownByMiddleNameLevels } from './comparisons.js';
 
 /**
  * The two online thresholds, declared before any data was scored.
@@ -30,6 +31,9 @@ import type { Contribution, Explanation, Scorer } from './model.js';
  * - Two different NHS numbers, or two different recorded sexes, never link automatically, whatever
  *   the rest says: the pair is reviewed instead (a keying slip in one of them is for a person to
  *   find, not for the matcher).
+ * - Nor does a pair with one family name and date of birth whose first names meet only through a
+ *   middle name, unless the NHS numbers agree: one child known by a middle name, or twins, one
+ *   named after the other's middle name (`twinOrKnownByMiddleNameLevels` in comparisons.ts).
  */
 export const AUTO_LINK_THRESHOLD = DEFAULT_THRESHOLD;
 export const REVIEW_THRESHOLD = 0.01;
@@ -104,7 +108,9 @@ export class OnlineMatcher {
 
   /** What to do with an incoming record, given its candidates. */
   static decide(candidates: readonly MatchCandidate[]): MatchDecision {
-    const linkable = candidates.filter((c) => c.probability >= AUTO_LINK_THRESHOLD && !differentIdentifiers(c) && personEvidence(c.contributions, true) >= AUTO_LINK_PERSON_BITS);
+    const linkable = candidates.filter(
+      (c) => c.probability >= AUTO_LINK_THRESHOLD && !differentIdentifiers(c) && !mayBeTwins(c) && personEvidence(c.contributions, true) >= AUTO_LINK_PERSON_BITS,
+    );
     // Two existing records both certain to be this child means the index already holds a
     // duplicate: no automatic choice between them, a person decides.
     if (linkable.length === 1) {
@@ -118,6 +124,10 @@ export class OnlineMatcher {
 
 function differentIdentifiers(candidate: MatchCandidate): boolean {
   return candidate.contributions.some((c) => (c.comparison === 'identifier' && c.level !== 'exact' && c.level !== 'missing') || (c.comparison === 'sex' && c.level === 'different'));
+}
+
+function mayBeTwins(candidate: MatchCandidate): boolean {
+  return twinOrKnownByMiddleNameLevels(Object.fromEntries(candidate.contributions.map((c) => [c.comparison, c.level])));
 }
 
 /** At or above the review threshold, and the names and date of birth are on balance for a match. */
