@@ -3,6 +3,7 @@ import type { DbOrTx } from '../platform/db/database.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { ChildAccessFacts } from './child-access.js';
 import { MASH_ROLES } from './child-access.js';
+import { resolveSurvivor } from '../match-review/match-review.repository.js';
 
 /**
  * The access rule's facts in SQL (SECURITY §1). One set of fragments serves both the per-record
@@ -77,6 +78,33 @@ export async function loadAccessFacts(db: DbOrTx, childIds: readonly string[], q
     teamInvolvement: r.team_involvement,
     liveBreakGlass: r.live_break_glass,
   }]));
+}
+
+/** The facts a search result or signpost look is decided on: a relationship never changes those levels. */
+export type LookAccessFacts = Required<Pick<ChildAccessFacts, 'shielded' | 'sealHolder' | 'responsibleCouncilId' | 'liveBreakGlass'>>;
+
+/**
+ * The facts for a signpost look at the live record an id stands for (a merged record answers as
+ * its survivor); null when there is no such child. One query unless the id was merged away: the
+ * chain is followed only then, as planning it on every look would double the query's cost. The
+ * relationship facts are left out: only the case level uses them, and their subqueries are most
+ * of the planning time of {@link loadAccessFacts}. Without them the case rule refuses.
+ */
+export async function loadLookFacts(db: DbOrTx, requestedId: string, q: AccessFactsQuery): Promise<{ childId: string; facts: LookAccessFacts } | null> {
+  const first = await lookFactsRow(db, requestedId, q);
+  const row = first?.merged_into ? await lookFactsRow(db, await resolveSurvivor(db, requestedId), q) : first;
+  if (!row) return null;
+  return { childId: row.id, facts: { shielded: row.shielded, sealHolder: row.seal_holder, responsibleCouncilId: row.responsible_council_id, liveBreakGlass: row.live_break_glass } };
+}
+
+async function lookFactsRow(db: DbOrTx, childId: string, q: AccessFactsQuery) {
+  const { rows: [row] } = await sql<Omit<FactsRow, 'own_involvement' | 'team_involvement'> & { merged_into: string | null }>`
+    SELECT c.id, c.shielded, c.responsible_council_id, c.merged_into,
+      ${sealHolder(q)} AS seal_holder,
+      ${liveBreakGlass(q)} AS live_break_glass
+    FROM children c
+    WHERE c.id = ${childId}::uuid`.execute(db);
+  return row;
 }
 
 /**

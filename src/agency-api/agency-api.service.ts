@@ -7,7 +7,7 @@ import { auditActor, type Viewer } from '../access/viewer.js';
 import { maySendAs } from '../access/child-access.js';
 import type { ChildrenService } from '../children/children.service.js';
 import { findIdentifierOwners } from '../child-records/child-records.repository.js';
-import { findOrganisationByCode, findOrganisationsByIds } from '../organisations/organisations.repository.js';
+import { findOrganisationByCode } from '../organisations/organisations.repository.js';
 import { ChildSearchService, type ChildSearchQuery, type ChildSearchResult } from '../search/child-search.service.js';
 import type { AreaHistoryService } from '../involvements/area-history.service.js';
 import type { FlagsService } from '../involvements/flags.service.js';
@@ -15,7 +15,6 @@ import type { InvolvementEnding, InvolvementsService, SourceKey, WriteOptions } 
 import { FieldErrors, isUuid } from '../involvements/field-errors.js';
 import { INVOLVEMENT_ROLES, isOneOf, SENSITIVE_BASES, SENSITIVE_SERVICES, type SensitiveBasis, type SensitiveService } from '../involvements/involvement-codes.js';
 import { findChildForInvolvements, findFlagBySource, findInvolvementBySource } from '../involvements/involvements.repository.js';
-import type { CouncilContact } from '../involvements/signpost.js';
 import { findOrAddPractitioner } from './agency-api.repository.js';
 
 /** How a feed names a child: Signpost's id, or the id this same system sent the child with. */
@@ -86,12 +85,6 @@ export class AgencyApiService {
     const results = await this.deps.childSearch.search(query);
     await this.deps.audit.record(this.deps.db, { ...auditActor(viewer), action: 'search', basis: 'stated reason', reason: stated, outcome: 'allowed', requestId });
     return results;
-  }
-
-  /** How to reach a council, for a record's responsible council; null when there is none. */
-  async councilContact(councilId: string): Promise<CouncilContact | null> {
-    const [row] = await findOrganisationsByIds(this.deps.db, [councilId]);
-    return row ? { councilId: row.id, name: row.name, officeHoursPhone: row.office_hours_phone, emergencyDutyPhone: row.emergency_duty_phone, email: row.email } : null;
   }
 
   /** Records an involvement sent as `source`; the same source again returns the first (`created: false`). */

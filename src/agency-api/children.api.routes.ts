@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChildRecordsService } from '../child-records/child-records.service.js';
-import { NotFoundError } from '../platform/http/errors.js';
 import type { AgencyApiService } from './agency-api.service.js';
 import { apiViewer } from './agency-api.http.js';
 import { ChildIdParams, CLIENT_CREDENTIALS, problemResponses, SourceParams } from './agency-api.schemas.js';
@@ -78,9 +77,7 @@ export function registerChildrenApiRoutes(app: FastifyInstance, deps: { childRec
     async (request) => {
       const look = await deps.childRecords.lookAt(apiViewer(request), request.params.childId, request.query.reason, request.id);
       if (look.kind === 'shielded') return shieldedSignpostBody(look.summary);
-      const council = await deps.agencyApi.councilContact(look.record.child.responsibleCouncilId);
-      if (!council) throw new NotFoundError('No child with this reference');
-      return fullSignpostBody(look.record, council);
+      return fullSignpostBody(look.record, look.record.signpost.responsibleCouncil);
     },
   );
 }

@@ -123,11 +123,7 @@ export function registerChildPages(app: FastifyInstance, deps: ChildPagesDeps): 
 
   async function signpostPage(record: ChildRecordView, user: SignedInUser) {
     const { child, signpost } = record;
-    const all = await councils();
-    const found = all.find((c) => c.id === child.responsibleCouncilId);
-    const responsibleCouncil: CouncilContact = found
-      ? { councilId: found.id, name: found.name, officeHoursPhone: found.officeHoursPhone, emergencyDutyPhone: found.emergencyDutyPhone, email: found.email }
-      : signpost.area.current;
+    const { responsibleCouncil } = signpost;
     const inResponsibleCouncil = user.organisationId === child.responsibleCouncilId;
     let sealHolders: { id: string; display_name: string; email: string }[] = [];
     let colleagues: { id: string; displayName: string; email: string }[] = [];

@@ -6,7 +6,7 @@ import type { Child, LinkedIdentifier } from '../children/child-identity.js';
 import { retentionFor, type RetentionStatus } from '../children/retention.js';
 import type { SignpostService } from '../involvements/signpost.service.js';
 import type { Signpost } from '../involvements/signpost.js';
-import { findLegalHold, findShield, listIdentifiers, listPeriodEnds } from './child-records.repository.js';
+import { findRecordDetails } from './child-records.repository.js';
 
 /** Sealed-value columns (the AAD names the column, so a value cannot be moved to another). */
 export const SHIELD_REASON_COLUMN = 'shield_reason';
@@ -41,22 +41,17 @@ export async function readChildRecordView(
   child: Child,
   today: CalendarDate,
 ): Promise<ChildRecordView> {
-  const [signpost, identifierRows, periodEnds, shieldRow] = await Promise.all([
-    deps.signposts.signpostFor(child.id, today, db),
-    listIdentifiers(db, child.id),
-    listPeriodEnds(db, child.id),
-    findShield(db, child.id),
-  ]);
-  if (!signpost) throw new NotFoundError('No child with this reference');
-  const values = deps.children.openValuesOf(child, IDENTIFIER_COLUMN, identifierRows.map((r) => r.value));
-  const identifiers = identifierRows.map((r, i) => ({ kind: r.kind, issuer: r.issuer, value: values[i] ?? '', validFrom: r.valid_from, validTo: r.valid_to }));
+  const [signpost, details] = await Promise.all([deps.signposts.signpostFor(child.id, today, db), findRecordDetails(db, child.id)]);
+  if (!signpost || !details) throw new NotFoundError('No child with this reference');
+  const values = deps.children.openValuesOf(child, IDENTIFIER_COLUMN, details.identifiers.map((r) => r.value));
+  const identifiers = details.identifiers.map((r, i) => ({ kind: r.kind, issuer: r.issuer, value: values[i] ?? '', validFrom: r.validFrom, validTo: r.validTo }));
   let shield: ShieldDetails | null = null;
-  if (shieldRow) {
-    const [reason] = deps.children.openValuesOf(child, SHIELD_REASON_COLUMN, [shieldRow.reason]);
+  if (details.shield) {
+    const [reason] = deps.children.openValuesOf(child, SHIELD_REASON_COLUMN, [details.shield.reason]);
     // The council that decided the shield (a followed shield may come from another council than the child's area).
-    const shieldingCouncil = await deps.signposts.councilContact(shieldRow.council_id, db);
-    shield = { reason: reason ?? '', decidedBy: shieldRow.decided_by, decidedOn: shieldRow.decided_on, reviewOn: shieldRow.review_on, council: shieldingCouncil?.name ?? signpost.area.current.name };
+    const { decidedBy, decidedOn, reviewOn, councilName } = details.shield;
+    shield = { reason: reason ?? '', decidedBy, decidedOn, reviewOn, council: councilName ?? signpost.area.current.name };
   }
-  const retention = retentionFor({ triggerDate: child.triggerDate, dateOfBirth: child.identity.dateOfBirth, periodEnds, legalHoldReason: await findLegalHold(db, child.id) }, deps.retentionMonths);
+  const retention = retentionFor({ triggerDate: child.triggerDate, dateOfBirth: child.identity.dateOfBirth, periodEnds: details.periodEnds, legalHoldReason: details.legalHoldReason }, deps.retentionMonths);
   return { child, identifiers, retention, shield, signpost };
 }

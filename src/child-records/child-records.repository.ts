@@ -32,14 +32,6 @@ export async function insertIdentifiers(db: DbOrTx, childId: string, rows: reado
     .execute();
 }
 
-export function listIdentifiers(db: DbOrTx, childId: string) {
-  return db.selectFrom('child_identifiers')
-    .select(['kind', 'issuer', 'value', 'valid_from', 'valid_to'])
-    .where('child_id', '=', childId)
-    .orderBy('kind').orderBy('created_at')
-    .execute();
-}
-
 /** Locks the child row so concurrent updates from two feeds apply one after the other. */
 export function lockChild(db: DbOrTx, childId: string) {
   return db.selectFrom('children').select(['id', 'shielded', 'responsible_council_id']).where('id', '=', childId).forUpdate().executeTakeFirst();
@@ -105,20 +97,52 @@ export async function findAccessFacts(db: DbOrTx, childIds: readonly string[], u
   return new Map(rows.map((r) => [r.id, { shielded: r.shielded, sealHolder: r.user_id !== null, responsibleCouncilId: r.responsible_council_id }]));
 }
 
-/** End dates of every involvement and flag (null while open), for the retention rule. */
-export async function listPeriodEnds(db: DbOrTx, childId: string): Promise<(CalendarDate | null)[]> {
-  const { rows } = await sql<{ ended_on: CalendarDate | null }>`
-    SELECT ended_on FROM involvements WHERE child_id = ${childId}
-    UNION ALL
-    SELECT ended_on FROM child_flags WHERE child_id = ${childId}`.execute(db);
-  return rows.map((r) => r.ended_on);
+/** What the record page shows beside the signpost, read with {@link findRecordDetails}. */
+export interface RecordDetailsRow {
+  /** Sealed values, ordered by kind then when recorded. */
+  identifiers: { kind: IdentifierKind; issuer: string; value: Buffer; validFrom: CalendarDate | null; validTo: CalendarDate | null }[];
+  /** End dates of every involvement and flag (null while open), for the retention rule. */
+  periodEnds: (CalendarDate | null)[];
+  legalHoldReason: string | null;
+  /** With the name of the council that decided it (a followed shield may come from another area). */
+  shield: { councilId: string; councilName: string | null; reason: Buffer; decidedBy: string; decidedOn: CalendarDate; reviewOn: CalendarDate } | null;
+}
+
+interface RecordDetailsSql {
+  identifiers: { kind: IdentifierKind; issuer: string; value: string; valid_from: CalendarDate | null; valid_to: CalendarDate | null }[];
+  period_ends: (CalendarDate | null)[];
+  legal_hold_reason: string | null;
+  shield: { council_id: string; council_name: string | null; reason: string; decided_by: string; decided_on: CalendarDate; review_on: CalendarDate } | null;
+}
+
+/**
+ * A child's identifiers, retention facts (period ends, legal hold) and shield, in one round trip;
+ * undefined when there is no such child. Sealed values come through JSON as base64 and dates as
+ * text, so they arrive as from a plain read.
+ */
+export async function findRecordDetails(db: DbOrTx, childId: string): Promise<RecordDetailsRow | undefined> {
+  const { rows: [row] } = await sql<RecordDetailsSql>`
+    SELECT c.legal_hold_reason,
+      ARRAY(SELECT ended_on::text FROM involvements WHERE child_id = c.id
+            UNION ALL SELECT ended_on::text FROM child_flags WHERE child_id = c.id) AS period_ends,
+      COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'issuer', i.issuer, 'value', encode(i.value, 'base64'), 'valid_from', i.valid_from, 'valid_to', i.valid_to)
+                         ORDER BY i.kind, i.created_at)
+                FROM child_identifiers i WHERE i.child_id = c.id), '[]'::json) AS identifiers,
+      (SELECT json_build_object('council_id', s.council_id, 'council_name', o.name, 'reason', encode(s.reason, 'base64'),
+                                'decided_by', s.decided_by, 'decided_on', s.decided_on, 'review_on', s.review_on)
+       FROM child_shields s LEFT JOIN organisations o ON o.id = s.council_id WHERE s.child_id = c.id) AS shield
+    FROM children c
+    WHERE c.id = ${childId}::uuid`.execute(db);
+  if (!row) return undefined;
+  const { shield } = row;
+  return {
+    identifiers: row.identifiers.map((i) => ({ kind: i.kind, issuer: i.issuer, value: Buffer.from(i.value, 'base64'), validFrom: i.valid_from, validTo: i.valid_to })),
+    periodEnds: row.period_ends,
+    legalHoldReason: row.legal_hold_reason,
+    shield: shield && { councilId: shield.council_id, councilName: shield.council_name, reason: Buffer.from(shield.reason, 'base64'), decidedBy: shield.decided_by, decidedOn: shield.decided_on, reviewOn: shield.review_on },
+  };
 }
 
 export async function setLegalHold(db: DbOrTx, childId: string, reason: string | null): Promise<void> {
   await db.updateTable('children').set({ legal_hold_reason: reason, updated_at: sql<Date>`now()` }).where('id', '=', childId).execute();
-}
-
-export async function findLegalHold(db: DbOrTx, childId: string): Promise<string | null> {
-  const row = await db.selectFrom('children').select('legal_hold_reason').where('id', '=', childId).executeTakeFirst();
-  return row?.legal_hold_reason ?? null;
 }

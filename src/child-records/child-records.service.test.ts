@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { KyselyPlugin } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
 import { aChild, aChildRecordInput, aTestNhsNumber, aTestUpn, councilCodeOf } from '../../test/factories/children.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/http/errors.js';
 import type { Viewer } from '../access/viewer.js';
-import { PossibleDuplicateError } from './child-records.service.js';
+import { ukDate } from '../platform/time/calendar-date.js';
+import { ChildRecordsService, PossibleDuplicateError } from './child-records.service.js';
 
 let t: TestApp;
 let councilId: string;
@@ -136,7 +138,8 @@ describe('shielding', () => {
 
     const holder = await t.services.childRecords.lookAt(socialWorker, childId, 'allocated worker', null);
     assert.ok(holder.kind === 'full');
-    assert.equal(holder.record.shield?.reason, 'Risk of harm if location known');
+    const council = await t.database.db.selectFrom('organisations').select('name').where('id', '=', councilId).executeTakeFirstOrThrow();
+    assert.deepEqual(holder.record.shield, { reason: 'Risk of harm if location known', decidedBy: 'Head of Service', decidedOn: ukDate(t.clock.now()), reviewOn: '2027-05-01', council: council.name });
   });
 
   test('only the responsible council may shield a child', async () => {
@@ -172,6 +175,23 @@ describe('looking at a record', () => {
     await assert.rejects(t.services.childRecords.lookAt(schoolLead, childId, '  ', null), ValidationError);
     await assert.rejects(t.services.childRecords.lookAt(schoolLead, '00000000-0000-4000-8000-000000000000', 'x', null), NotFoundError);
     await assert.rejects(t.services.childRecords.lookAt(schoolLead, 'not-an-id', 'x', null), NotFoundError);
+  });
+
+  test('a look is five statements in one transaction: access facts, audit entry, child, signpost, the rest of the record', async () => {
+    const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Oakenshaw', givenNames: 'Isla', sex: 'female', dateOfBirth: '2015-03-03', upn: aTestUpn() }));
+    // Counted as results come back: a subquery is transformed too, but only statements return results.
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => { statements += 1; return result; },
+    };
+    const s = t.services;
+    const records = new ChildRecordsService({ db: t.database.db.withPlugin(counting), clock: t.clock, children: s.children, search: s.childSearch, audit: s.audit, notifications: s.notifications, retentionMonths: 12 });
+    const look = await records.lookAt(schoolLead, childId, 'safeguarding concern', null);
+    assert.ok(look.kind === 'full');
+    assert.equal(look.record.identifiers.length, 1);
+    // Every round trip costs the service's one thread twice over; a new read here should fold into one of these.
+    assert.equal(statements, 5);
   });
 
   test('a legal hold keeps the record past its retention date', async () => {

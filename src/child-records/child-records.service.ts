@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
 import { decideChildAccess, maySendAs } from '../access/child-access.js';
-import { loadAccessFacts } from '../access/access-facts.repository.js';
+import { loadLookFacts } from '../access/access-facts.repository.js';
 import { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity, LinkedIdentifier } from '../children/child-identity.js';
 import { validateChildRecord, type ChildRecordInput, type ValidChildRecord } from '../children/child-record-input.js';
@@ -19,8 +19,9 @@ import { IDENTIFIER_COLUMN, readChildRecordView, SHIELD_REASON_COLUMN, type Chil
 import { SignpostService } from '../involvements/signpost.service.js';
 import { OnlineMatcher, type MatchCandidate } from '../matching/online-match.js';
 import { childScorer } from '../matching/child-model.js';
-import { insertReviewItems, mergedInto, resolveSurvivor } from '../match-review/match-review.repository.js';
-import type { CouncilContact } from '../involvements/signpost.js';
+import { insertReviewItems, mergedInto } from '../match-review/match-review.repository.js';
+import type { CouncilContact, Signpost } from '../involvements/signpost.js';
+import type { FlagFact } from '../notifications/look-notifications.js';
 import {
   addSealHolder,
   findAccessFacts,
@@ -243,23 +244,28 @@ export class ChildRecordsService {
    */
   async lookAt(viewer: Viewer, requestedId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
     if (!isUuid(requestedId)) throw new NotFoundError('No child with this reference');
-    // A record merged into another answers as the surviving record.
-    const childId = await resolveSurvivor(this.deps.db, requestedId);
     const statedReason = reason.trim();
     if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
     // A refused look is committed with its audit entry before the error goes out.
     const look = await inTransaction(this.deps.db, async (tx): Promise<SignpostLook | null> => {
-      const facts = (await loadAccessFacts(tx, [childId], { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() })).get(childId);
-      if (!facts) return null;
+      // A record merged into another answers as the surviving record.
+      const found = await loadLookFacts(tx, requestedId, { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() });
+      if (!found) return null;
+      const { childId, facts } = found;
       const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
       await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: statedReason, outcome: decision.allow ? 'allowed' : 'refused', requestId });
       if (!decision.allow) return null;
       const child = await this.#children.read(childId, tx);
       if (!child) return null;
-      // CP-IS: a flagged child looked at from outside its council tells the council and the lead professional, in this transaction.
-      await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason);
-      if (decision.shieldSummaryOnly) return { kind: 'shielded', summary: await this.#summary(tx, child) };
-      return { kind: 'full', record: await this.#record(tx, child) };
+      // CP-IS: a flagged child looked at from outside its council tells the council and the lead
+      // professional, in this transaction; the full record has read the flags already.
+      if (decision.shieldSummaryOnly) {
+        await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason);
+        return { kind: 'shielded', summary: await this.#summary(tx, child) };
+      }
+      const record = await this.#record(tx, child);
+      await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason, flagFacts(record.signpost));
+      return { kind: 'full', record };
     });
     if (!look) throw new NotFoundError('No child with this reference');
     return look;
@@ -425,6 +431,11 @@ function canonicalIdentity(identity: ChildIdentity) {
     previousAddresses: identity.previousAddresses ?? [],
     parentsCarers: identity.parentsCarers ?? [],
   };
+}
+
+/** The signpost's flags as the CP-IS rule reads them (every kind; the rule picks its own). */
+function flagFacts(signpost: Signpost): FlagFact[] {
+  return signpost.flags.map((f) => ({ kind: f.kind, responsibleCouncilId: f.council.councilId, startedOn: f.startedOn, endedOn: f.endedOn }));
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -1,10 +1,11 @@
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { DbOrTx } from '../platform/db/database.js';
 import { visibleInvolvement } from './involvements.repository.js';
 
 /** The reads behind the signpost view: one child's involvements, flags and areas, with contacts. */
 
 /** Visible involvements with their agency and practitioner; sensitive ones only with a basis. */
-export function listVisibleInvolvements(db: DbOrTx, childId: string) {
+function visibleInvolvements(db: DbOrTx, childId: string) {
   return db.selectFrom('involvements')
     .innerJoin('organisations', 'organisations.id', 'involvements.organisation_id')
     .leftJoin('practitioners', 'practitioners.id', 'involvements.practitioner_id')
@@ -17,11 +18,25 @@ export function listVisibleInvolvements(db: DbOrTx, childId: string) {
       'practitioners.name as practitioner_name', 'practitioners.phone as practitioner_phone', 'practitioners.email as practitioner_email',
     ])
     .where('involvements.child_id', '=', childId)
-    .where(visibleInvolvement)
-    .execute();
+    .where(visibleInvolvement);
 }
 
-export function listFlagsWithCouncil(db: DbOrTx, childId: string) {
+/**
+ * Contacts of the councils in whose area the child's visible involvements sit: a council's own
+ * involvement, or a school's or GP practice's council. Their numbers are needed when such an
+ * involvement is still open somewhere the child no longer lives.
+ */
+function areaCouncils(db: DbOrTx, childId: string) {
+  return db.selectFrom('organisations as council')
+    .select(['council.id', 'council.name', 'council.office_hours_phone', 'council.emergency_duty_phone', 'council.email'])
+    .where('council.id', 'in', db.selectFrom('involvements')
+      .innerJoin('organisations', 'organisations.id', 'involvements.organisation_id')
+      .select((eb) => eb.case().when('organisations.kind', '=', 'council').then(eb.ref('organisations.id')).else(eb.ref('organisations.council_id')).end().as('council_id'))
+      .where('involvements.child_id', '=', childId)
+      .where(visibleInvolvement));
+}
+
+function flagsWithCouncil(db: DbOrTx, childId: string) {
   return db.selectFrom('child_flags')
     .innerJoin('organisations', 'organisations.id', 'child_flags.responsible_council_id')
     .select([
@@ -29,11 +44,10 @@ export function listFlagsWithCouncil(db: DbOrTx, childId: string) {
       'organisations.id as council_id', 'organisations.name as council_name',
       'organisations.office_hours_phone', 'organisations.emergency_duty_phone', 'organisations.email as council_email',
     ])
-    .where('child_flags.child_id', '=', childId)
-    .execute();
+    .where('child_flags.child_id', '=', childId);
 }
 
-export function listAreasWithCouncil(db: DbOrTx, childId: string) {
+function areasWithCouncil(db: DbOrTx, childId: string) {
   return db.selectFrom('area_history')
     .innerJoin('organisations', 'organisations.id', 'area_history.council_id')
     .select([
@@ -41,20 +55,38 @@ export function listAreasWithCouncil(db: DbOrTx, childId: string) {
       'organisations.id as council_id', 'organisations.name as council_name',
       'organisations.office_hours_phone', 'organisations.emergency_duty_phone', 'organisations.email as council_email',
     ])
-    .where('area_history.child_id', '=', childId)
-    .execute();
+    .where('area_history.child_id', '=', childId);
 }
 
-/** The responsible council on the child record, for a child with no area history yet. */
-export function findResponsibleCouncil(db: DbOrTx, childId: string) {
+function responsibleCouncil(db: DbOrTx, childId: string) {
   return db.selectFrom('children')
     .innerJoin('organisations', 'organisations.id', 'children.responsible_council_id')
     .select([
       'organisations.id as council_id', 'organisations.name as council_name',
       'organisations.office_hours_phone', 'organisations.emergency_duty_phone', 'organisations.email as council_email',
     ])
-    .where('children.id', '=', childId)
-    .executeTakeFirst();
+    .where('children.id', '=', childId);
+}
+
+/**
+ * Everything the signpost shows of one child, in one round trip (each part a JSON column): the
+ * responsible council on the record (null when there is no such child), the visible involvements,
+ * flags and areas with their contacts, and the councils whose area those involvements sit in.
+ * Dates arrive as the same YYYY-MM-DD strings as from a plain read.
+ */
+export function findSignpostFacts(db: DbOrTx, childId: string) {
+  return db.selectNoFrom([
+    jsonObjectFrom(responsibleCouncil(db, childId)).as('responsible'),
+    jsonArrayFrom(visibleInvolvements(db, childId)).as('involvements'),
+    jsonArrayFrom(flagsWithCouncil(db, childId)).as('flags'),
+    jsonArrayFrom(areasWithCouncil(db, childId)).as('areas'),
+    jsonArrayFrom(areaCouncils(db, childId)).as('councils'),
+  ]).executeTakeFirstOrThrow();
+}
+
+/** The responsible council on the child record, for a child with no area history yet. */
+export function findResponsibleCouncil(db: DbOrTx, childId: string) {
+  return responsibleCouncil(db, childId).executeTakeFirst();
 }
 
 /** Names and numbers of the given councils, for the "open in another area" signal. */

@@ -3,13 +3,7 @@ import { isCalendarDate, type CalendarDate } from '../platform/time/calendar-dat
 import { ValidationError } from '../platform/http/errors.js';
 import { isUuid } from './field-errors.js';
 import { buildSignpost, type CouncilContact, type Signpost } from './signpost.js';
-import {
-  findCouncilContacts,
-  findResponsibleCouncil,
-  listAreasWithCouncil,
-  listFlagsWithCouncil,
-  listVisibleInvolvements,
-} from './signpost.repository.js';
+import { findCouncilContacts, findResponsibleCouncil, findSignpostFacts } from './signpost.repository.js';
 
 /**
  * The signpost read model: who is involved with a child, its status flags and area history, with
@@ -34,29 +28,18 @@ export class SignpostService {
 
   /**
    * The child's signpost as on `today`; null when there is no such child. Pass the caller's
-   * transaction to read inside it: a look-up must not hold one connection while taking four more.
+   * transaction to read inside it. One query: a look-up pays per round trip, not per row.
    */
   async signpostFor(childId: string, today: CalendarDate, db: DbOrTx = this.deps.db): Promise<Signpost | null> {
     if (!isCalendarDate(today)) throw new ValidationError('today must be a real date in the form YYYY-MM-DD', { today: 'today must be a real date in the form YYYY-MM-DD' });
     if (!isUuid(childId)) return null;
-    const [responsible, involvements, flags, areas] = await Promise.all([
-      findResponsibleCouncil(db, childId),
-      listVisibleInvolvements(db, childId),
-      listFlagsWithCouncil(db, childId),
-      listAreasWithCouncil(db, childId),
-    ]);
+    const { responsible, involvements, flags, areas, councils } = await findSignpostFacts(db, childId);
     if (!responsible) return null;
-
-    // Schools and GP practices sit in a council's area: those councils' numbers are needed when
-    // such an involvement is still open somewhere the child no longer lives.
-    const areaCouncilIds = [...new Set(involvements.flatMap((i) => (i.organisation_kind === 'council' ? [i.organisation_id] : i.organisation_council_id ? [i.organisation_council_id] : [])))];
-    const councils = new Map((await findCouncilContacts(db, areaCouncilIds)).map((c) => [c.id, contact({ council_id: c.id, council_name: c.name, office_hours_phone: c.office_hours_phone, emergency_duty_phone: c.emergency_duty_phone, council_email: c.email })]));
-
     return buildSignpost({
       childId,
       asOf: today,
       responsibleCouncil: contact(responsible),
-      councils,
+      councils: new Map(councils.map((c) => [c.id, contact({ council_id: c.id, council_name: c.name, office_hours_phone: c.office_hours_phone, emergency_duty_phone: c.emergency_duty_phone, council_email: c.email })])),
       involvements: involvements.map((i) => ({
         id: i.id,
         role: i.role,

@@ -73,6 +73,8 @@ export interface OpenElsewhere {
 export interface Signpost {
   childId: string;
   asOf: CalendarDate;
+  /** The council responsible on the child's record, with how to reach it (read with the signpost). */
+  responsibleCouncil: CouncilContact;
   /** Active involvements: the lead professional first, then the most recent. */
   current: InvolvementView[];
   /** Active flags first (most recent first), then ended ones (most recently ended first). */
@@ -196,6 +198,7 @@ export function buildSignpost(input: {
   return {
     childId: input.childId,
     asOf,
+    responsibleCouncil: input.responsibleCouncil,
     current,
     flags,
     area: { current: currentCouncil, history, openInAnotherArea: [...elsewhere.values()].sort((a, b) => a.council.name.localeCompare(b.council.name)) },

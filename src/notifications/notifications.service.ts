@@ -13,7 +13,7 @@ import {
   type NewNotification,
   type NotificationRow,
 } from './notifications.repository.js';
-import { NOTIFYING_FLAG_KINDS, whomToNotifyOfLook } from './look-notifications.js';
+import { NOTIFYING_FLAG_KINDS, whomToNotifyOfLook, type FlagFact } from './look-notifications.js';
 
 /** Roles that staff their council's duty inbox. */
 export const DUTY_INBOX_ROLES: readonly string[] = ['social_worker', 'mash_officer', 'council_administrator'];
@@ -45,12 +45,14 @@ export class NotificationsService {
    * The CP-IS pattern (SECURITY §1): called in the transaction of an allowed signpost look. If the
    * child has an active protection-plan or looked-after flag and the viewer is outside its
    * responsible council, that council's duty inbox and the lead professional are told who looked,
-   * from where, when and why. Returns how many notices were written.
+   * from where, when and why. Returns how many notices were written. A look that has just read
+   * the child's flags in this transaction (the signpost shows them all) passes them as `flagsRead`,
+   * so they are not read twice; otherwise they are read here.
    */
-  async notifyLook(tx: DbOrTx, viewer: Viewer, childId: string, reason: string): Promise<number> {
+  async notifyLook(tx: DbOrTx, viewer: Viewer, childId: string, reason: string, flagsRead?: readonly FlagFact[]): Promise<number> {
     const now = this.deps.clock.now();
     const today = ukDate(now);
-    const flags = await findFlagsOfKinds(tx, childId, NOTIFYING_FLAG_KINDS);
+    const flags = flagsRead ?? await findFlagsOfKinds(tx, childId, NOTIFYING_FLAG_KINDS);
     const viewerUserId = viewer.kind === 'user' ? viewer.userId : null;
     const base = { viewerOrganisationId: viewer.organisationId, viewerUserId, today, flags };
     // The lead professional is looked up only when a council is to be told.
