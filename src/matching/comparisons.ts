@@ -142,6 +142,17 @@ export function identifiersConflict(a: MatchRecord, b: MatchRecord): boolean {
   return compareTypedCode(a.identifier, b.identifier) === 2;
 }
 
+/**
+ * True when both records carry one strong identifier, exactly or with one keying slip (one digit,
+ * or two neighbours swapped). Two valid NHS numbers never differ that way (the mod-11 check digit
+ * catches every such slip), so the pair is one child's number written twice; twins and household
+ * namesakes each have their own number, and this lifts the rules that keep them apart.
+ */
+export function identifiersAgree(a: MatchRecord, b: MatchRecord): boolean {
+  const level = compareTypedCode(a.identifier, b.identifier);
+  return level === 0 || level === 1;
+}
+
 /** The comparisons the model scores, in the order explanations list them. */
 export const COMPARISONS: readonly Comparison[] = [
   { name: 'given_name', levels: GIVEN_LEVELS, compare: compareGiven, termFrequency: { level: 0, value: (r) => r.given } },
@@ -211,8 +222,8 @@ function oneNameWrittenTwice(a: MatchRecord, b: MatchRecord, givenLevel: number)
  */
 export function looksLikeTwins(a: MatchRecord, b: MatchRecord): boolean {
   if (!a.given || !b.given || !a.dob || !b.dob || a.dob.text !== b.dob.text) return false;
-  // Twins never share a strong identifier (NHS number): an exact one overrides the rule.
-  if (a.identifier && a.identifier === b.identifier) return false;
+  // Twins never share a strong identifier (NHS number): one that agrees overrides the rule.
+  if (identifiersAgree(a, b)) return false;
   if (!SAME_FAMILY.has(compareFamily(a, b))) return false;
   const given = compareGiven(a, b);
   if (given === GIVEN['different'] || given === GIVEN['jw_0.7']) return true;
@@ -224,7 +235,7 @@ export type LevelsByComparison = Readonly<Record<string, string | undefined>>;
 
 /**
  * Same family and date of birth, first names that meet only through a middle name, and no NHS
- * number that agrees: either one child known by their middle name or twins, one named after the
+ * number that agrees (exactly or but for a keying slip, as in `identifiersAgree`): either one child known by their middle name or twins, one named after the
  * other's middle name. The score cannot tell them apart (it is high for both), so the pair is
  * never joined without a person: online it goes to review instead of linking, and batch
  * clustering does not join it. Not a veto, so the genuine duplicate still scores as a match and
@@ -236,7 +247,8 @@ export function twinOrKnownByMiddleNameLevels(levels: LevelsByComparison): boole
     levels['given_name'] === 'matches_middle_name' &&
     levels['dob'] === 'exact' &&
     SAME_FAMILY_LEVELS.has(levels['family_name'] ?? '') &&
-    levels['identifier'] !== 'exact'
+    levels['identifier'] !== 'exact' &&
+    levels['identifier'] !== 'one_digit'
   );
 }
 
@@ -261,7 +273,7 @@ export function looksLikeHouseholdNamesakes(a: MatchRecord, b: MatchRecord): boo
   if (!a.dob || !b.dob || !a.given || !b.given || !a.family || a.family !== b.family) return false;
   if (a.given !== b.given && !areGivenNameVariants(a.given, b.given)) return false;
   if (compareDob(a.dob, b.dob) !== 'different') return false;
-  if (a.identifier && a.identifier === b.identifier) return false;
+  if (identifiersAgree(a, b)) return false;
   const sameAddress = compareAddress(a, b);
   return sameAddress === 0 || sameAddress === 1 || (a.postcode !== null && a.postcode === b.postcode);
 }

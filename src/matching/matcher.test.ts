@@ -112,6 +112,16 @@ describe('the twin rule, on the product’s model', () => {
     }
   });
 
+  test('an NHS number written twice with one keying slip is one child, whatever the given names say', () => {
+    // One digit wrong, and two neighbouring digits swapped: two valid NHS numbers never differ so.
+    for (const slipped of ['9434765918', '9434756919']) {
+      assert.equal(vetoRule(child('Imogen', NHS_A), child('Sophie', slipped)), null, slipped);
+      const household = (dob: string): MatchRecord => normaliseRecord({ given_name: 'Imogen', family_name: 'Fairclough', dob, postcode: 'LS6 2AB', address: '9 Kirkstall Lane', identifier: dob === '2014-08-19' ? NHS_A : slipped }, 0, 0, 'YYYY-MM-DD');
+      assert.equal(vetoRule(household('2014-08-19'), household('1986-03-02')), null, slipped);
+    }
+    assert.equal(vetoRule(child('Imogen', NHS_A), child('Sophie', NHS_B)), 'twins');
+  });
+
   test('a child known by her middle name still scores as a match, with the same NHS number or none', () => {
     for (const identifier of [NHS_A, null]) {
       const a = child('Imogen Rose', NHS_A);
