@@ -13,21 +13,26 @@ export interface IdentifierRow {
 }
 
 /** Which children already hold any of these identifiers (kind, issuer, keyed hash). */
-export async function findIdentifierOwners(db: DbOrTx, ids: readonly Pick<IdentifierRow, 'kind' | 'issuer' | 'lookup'>[]): Promise<{ kind: IdentifierKind; issuer: string; childId: string }[]> {
+export async function findIdentifierOwners(db: DbOrTx, ids: readonly Pick<IdentifierRow, 'kind' | 'issuer' | 'lookup'>[]): Promise<{ kind: IdentifierKind; issuer: string; lookup: Buffer; childId: string }[]> {
   if (ids.length === 0) return [];
-  const { rows } = await sql<{ kind: IdentifierKind; issuer: string; child_id: string }>`
-    SELECT i.kind, i.issuer, i.child_id
+  const { rows } = await sql<{ kind: IdentifierKind; issuer: string; lookup: Buffer; child_id: string }>`
+    SELECT i.kind, i.issuer, i.lookup, i.child_id
     FROM child_identifiers i
     JOIN unnest(${ids.map((i) => i.kind)}::text[], ${ids.map((i) => i.issuer)}::text[], ${ids.map((i) => i.lookup)}::bytea[]) AS p(kind, issuer, lookup)
       ON i.kind = p.kind AND i.issuer = p.issuer AND i.lookup = p.lookup`.execute(db);
-  return rows.map((r) => ({ kind: r.kind, issuer: r.issuer, childId: r.child_id }));
+  return rows.map((r) => ({ kind: r.kind, issuer: r.issuer, lookup: r.lookup, childId: r.child_id }));
 }
 
 /** Adds identifiers the child does not hold yet; one already held is left as it is. */
 export async function insertIdentifiers(db: DbOrTx, childId: string, rows: readonly IdentifierRow[]): Promise<void> {
+  await insertIdentifiersOfChildren(db, rows.map((row) => ({ ...row, childId })));
+}
+
+/** {@link insertIdentifiers} for several children in one statement (a feed's batch). */
+export async function insertIdentifiersOfChildren(db: DbOrTx, rows: readonly (IdentifierRow & { childId: string })[]): Promise<void> {
   if (rows.length === 0) return;
   await db.insertInto('child_identifiers')
-    .values(rows.map((r) => ({ child_id: childId, kind: r.kind, issuer: r.issuer, lookup: r.lookup, value: r.value, valid_from: r.validFrom, valid_to: r.validTo })))
+    .values(rows.map((r) => ({ child_id: r.childId, kind: r.kind, issuer: r.issuer, lookup: r.lookup, value: r.value, valid_from: r.validFrom, valid_to: r.validTo })))
     .onConflict((oc) => oc.columns(['kind', 'issuer', 'lookup']).doNothing())
     .execute();
 }

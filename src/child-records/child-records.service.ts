@@ -15,6 +15,7 @@ import { normaliseUpn } from '../children/upn.js';
 import { findOrganisationByCode } from '../organisations/organisations.repository.js';
 import type { ChildSearchService, ChildSearchResult } from '../search/child-search.service.js';
 import { isUuid } from '../involvements/field-errors.js';
+import { forEachAtMost } from '../platform/async/at-most.js';
 import { IDENTIFIER_COLUMN, readChildRecordView, SHIELD_REASON_COLUMN, type ChildRecordView } from './child-record-view.js';
 import { SignpostService } from '../involvements/signpost.service.js';
 import { OnlineMatcher, type MatchCandidate } from '../matching/online-match.js';
@@ -28,6 +29,7 @@ import {
   findIdentifierOwners,
   findShield,
   insertIdentifiers,
+  insertIdentifiersOfChildren,
   listSealHolders,
   lockChild,
   removeShield,
@@ -41,6 +43,29 @@ export interface RecordSource {
   system: string;
   id: string;
 }
+
+/** What a record from a source did: made a new child, or updated (or left as it was) a known one. */
+export interface SourceUpsert {
+  childId: string;
+  created: boolean;
+  changed: boolean;
+}
+
+/** A checked record of a source's batch: its position, and its identifiers with their lookups (the source's own id last). */
+interface SourceBatchRecord {
+  at: number;
+  record: ValidChildRecord;
+  councilId: string;
+  identifiers: (LinkedIdentifier & { lookup: Buffer })[];
+}
+
+/** A record of a batch to be stored as a new child, with the existing children to review it against. */
+interface SourceBatchPlan extends SourceBatchRecord {
+  review: MatchCandidate[];
+}
+
+/** Records of a batch that go the single way (each its own transaction) at the same time. */
+const RECORDS_AT_ONCE = 4;
 
 /** Two records that may be the same child: creating another is allowed only once they were seen. */
 export class PossibleDuplicateError extends DomainError {
@@ -143,21 +168,8 @@ export class ChildRecordsService {
    * the same record again changes nothing and reports `changed: false`; a changed record updates
    * the one child. A new child that is likely someone already shielded is shielded too.
    */
-  async upsertFromSource(viewer: Viewer, source: RecordSource, input: ChildRecordInput, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean }> {
-    const system = source.system.trim();
-    const sourceId = source.id.trim();
-    const fields: Record<string, string> = {};
-    if (!SOURCE_SYSTEM.test(system)) fields['sourceSystem'] = 'sourceSystem must be 1–64 letters, digits, spaces or . _ : -';
-    if (!sourceId || sourceId.length > 100) fields['sourceId'] = 'sourceId must be 1–100 characters';
-    let record: ValidChildRecord | undefined;
-    try {
-      record = validateChildRecord(input, this.#today());
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      Object.assign(fields, error.fields);
-    }
-    if (Object.keys(fields).length > 0 || !record) throw new ValidationError('Check the child record', fields);
-    if (!maySendAs(viewer, system)) throw new ForbiddenError(`This client is not registered to send records as ${system}. Ask a Signpost administrator to add the source system to the client.`);
+  async upsertFromSource(viewer: Viewer, source: RecordSource, input: ChildRecordInput, requestId: string | null): Promise<SourceUpsert> {
+    const { system, sourceId, record } = this.#checkFromSource(viewer, source, input);
     const councilId = await this.#councilId(record.responsibleCouncilCode);
     const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: system, value: sourceId, validFrom: record.triggerDate, validTo: null };
     const lookup = this.#lookup(sourceIdentifier);
@@ -190,13 +202,152 @@ export class ChildRecordsService {
   }
 
   /**
+   * {@link upsertFromSource} for a batch of records from one source (a feed's), each with the
+   * outcome it would have had on its own. The common case, a new child with no automatic link and
+   * no shield to follow, is matched and stored for many records at once: a few statements and one
+   * transaction (audited there) per round. A record that could be an earlier record of the same
+   * batch waits for the next round, so it is matched against that record once it is stored, as it
+   * would be had they come one by one. Every other record (an update, a link, a shield that may
+   * follow) then goes through upsertFromSource, in order. A record's own problem comes back as its
+   * DomainError.
+   */
+  async upsertManyFromSource(viewer: Viewer, system: string, records: readonly { sourceId: string; input: ChildRecordInput }[], requestId: string | null): Promise<(SourceUpsert | DomainError)[]> {
+    const outcomes: (SourceUpsert | DomainError)[] = [];
+    let round: SourceBatchRecord[] = [];
+    const councils = new Map<string, string | DomainError>();
+    for (const [at, { sourceId, input }] of records.entries()) {
+      try {
+        const ok = this.#checkFromSource(viewer, { system, id: sourceId }, input);
+        const code = ok.record.responsibleCouncilCode;
+        if (!councils.has(code)) councils.set(code, await this.#councilId(code).catch((error: unknown) => domainErrorOrThrow(error)));
+        const councilId = councils.get(code)!;
+        if (councilId instanceof DomainError) throw councilId;
+        const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: ok.system, value: ok.sourceId, validFrom: ok.record.triggerDate, validTo: null };
+        round.push({ at, record: ok.record, councilId, identifiers: [...ok.record.identifiers, sourceIdentifier].map((i) => ({ ...i, lookup: this.#lookup(i) })) });
+      } catch (error) {
+        outcomes[at] = domainErrorOrThrow(error);
+      }
+    }
+    const single: SourceBatchRecord[] = [];
+    // Each round stores at least its first record or sends it the single way, so rounds shrink.
+    while (round.length > 0) {
+      const plan = await this.#planSourceRound(round);
+      single.push(...plan.single);
+      try {
+        const created = await this.#storeSourceBatch(viewer, system, plan.store, requestId);
+        plan.store.forEach((record, i) => {
+          const outcome = created[i];
+          if (outcome) outcomes[record.at] = outcome;
+          else single.push(record);
+        });
+      } catch (error) {
+        // Another delivery of one of these records got there first: each goes the single way.
+        if (!isUniqueViolation(error)) throw error;
+        single.push(...plan.store);
+      }
+      round = plan.later;
+    }
+    single.sort((a, b) => a.at - b.at);
+    await forEachAtMost(RECORDS_AT_ONCE, single, async ({ at }) => {
+      const { sourceId, input } = records[at]!;
+      outcomes[at] = await this.upsertFromSource(viewer, { system, id: sourceId }, input, requestId).catch((error: unknown) => domainErrorOrThrow(error));
+    });
+    return outcomes;
+  }
+
+  /**
+   * Splits a round of a batch: the records that can be stored together now as new children (with
+   * their review items); those that must wait for the next round, sharing an identifier or enough
+   * blocking values with an earlier record of the round; and those that go the single way,
+   * already known to the source, near a shielded child, or certain enough to link automatically.
+   */
+  async #planSourceRound(round: readonly SourceBatchRecord[]): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[] }> {
+    const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
+    const probes = round.map((c) => this.#matcher.blockingEntries(c.record.identity));
+    const later = OnlineMatcher.blockedByEarlier(probes);
+    const seen = new Set<string>();
+    round.forEach((c, i) => {
+      for (const identifier of c.identifiers) {
+        const key = `${identifier.kind}|${identifier.issuer}|${identifier.lookup.toString('base64')}`;
+        if (seen.has(key)) later.add(i);
+        seen.add(key);
+      }
+    });
+    const single = new Set(round.flatMap((c, i) => (known.has(c.identifiers.at(-1)!.lookup.toString('base64')) ? [i] : [])));
+    const open = round.flatMap((_, i) => (single.has(i) || later.has(i) ? [] : [i]));
+    // upsertFromSource decides exactly whether a shield follows; here it is enough to know that
+    // no shielded child shares a blocking value (a superset of the children the search would find).
+    const nearShield = await this.#children.probesSharingWithShielded(open.map((i) => probes[i]!), this.deps.db);
+    const unshielded: number[] = [];
+    open.forEach((i, k) => {
+      if (nearShield.has(k)) single.add(i);
+      else unshielded.push(i);
+    });
+    const scored = await this.#matcher.candidatesForEach(unshielded.map((i) => ({ identity: round[i]!.record.identity, sex: round[i]!.record.sex, blocking: probes[i]! })), this.deps.db);
+    const store: SourceBatchPlan[] = [];
+    unshielded.forEach((i, k) => {
+      const decision = OnlineMatcher.decide(scored[k]!);
+      if (decision.kind === 'link') single.add(i);
+      else store.push({ ...round[i]!, review: decision.kind === 'review' ? decision.review : [] });
+    });
+    return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)) };
+  }
+
+  /**
+   * Stores a batch of new children from a source in one transaction: identities, identifiers,
+   * review items and one audit entry each. A record holding an identifier another child already
+   * has is left out (undefined in its place) for the single way to refuse with its field.
+   */
+  async #storeSourceBatch(viewer: Viewer, system: string, plans: readonly SourceBatchPlan[], requestId: string | null): Promise<(SourceUpsert | undefined)[]> {
+    if (plans.length === 0) return [];
+    return inTransaction(this.deps.db, async (tx) => {
+      const owned = new Set((await findIdentifierOwners(tx, plans.flatMap((p) => p.identifiers))).map((o) => `${o.kind}|${o.issuer}|${o.lookup.toString('base64')}`));
+      const free = plans.map((p) => p.identifiers.every((i) => !owned.has(`${i.kind}|${i.issuer}|${i.lookup.toString('base64')}`)));
+      const stored = plans.filter((_, i) => free[i]);
+      const children: Child[] = stored.map(({ record, councilId }) => ({
+        id: randomUUID(), responsibleCouncilId: councilId, recordTrigger: record.recordTrigger, triggerDate: record.triggerDate, sex: record.sex, unborn: record.unborn, shielded: false, identity: record.identity,
+      }));
+      await this.#children.storeNew(children, tx);
+      await insertIdentifiersOfChildren(tx, stored.flatMap((p, i) => {
+        const child = children[i]!;
+        const sealed = this.#children.sealValuesOf(child, IDENTIFIER_COLUMN, p.identifiers.map((identifier) => identifier.value));
+        return this.#identifierRowsFrom(p.identifiers, sealed).map((row) => ({ ...row, childId: child.id }));
+      }));
+      const now = this.deps.clock.now();
+      await insertReviewItems(tx, stored.flatMap((p, i) => p.review.map((c) => ({ incomingChildId: children[i]!.id, existingChildId: c.childId, probability: c.probability, matchWeight: c.matchWeight, contributions: c.contributions, origin: 'feed' as const, createdAt: now }))));
+      await this.deps.audit.recordMany(tx, stored.map((p, i) => ({ ...auditActor(viewer), action: 'create' as const, childId: children[i]!.id, basis: `feed from ${system}`, reason: p.record.recordTrigger, outcome: 'allowed' as const, requestId })));
+      let next = 0;
+      return free.map((isFree) => (isFree ? { childId: children[next++]!.id, created: true, changed: true } : undefined));
+    });
+  }
+
+  /** The checks every record from a source passes before anything is read: throws the record's problems. */
+  #checkFromSource(viewer: Viewer, source: RecordSource, input: ChildRecordInput): { system: string; sourceId: string; record: ValidChildRecord } {
+    const system = source.system.trim();
+    const sourceId = source.id.trim();
+    const fields: Record<string, string> = {};
+    if (!SOURCE_SYSTEM.test(system)) fields['sourceSystem'] = 'sourceSystem must be 1–64 letters, digits, spaces or . _ : -';
+    if (!sourceId || sourceId.length > 100) fields['sourceId'] = 'sourceId must be 1–100 characters';
+    let record: ValidChildRecord | undefined;
+    try {
+      record = validateChildRecord(input, this.#today());
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      Object.assign(fields, error.fields);
+    }
+    if (Object.keys(fields).length > 0 || !record) throw new ValidationError('Check the child record', fields);
+    if (!maySendAs(viewer, system)) throw new ForbiddenError(`This client is not registered to send records as ${system}. Ask a Signpost administrator to add the source system to the client.`);
+    return { system, sourceId, record };
+  }
+
+  /**
    * Automatic link (match probability at or above the link threshold): the existing child gains
    * this source's id and any identifiers no other child holds; the identity it has stays as it is
    * (the feed's spelling does not overwrite the record a council keeps). Audited as an update with
    * the probability. Null when the child is no longer linkable (shredded or merged meanwhile): the
    * caller then creates a record as usual.
    */
-  async #linkFromSource(viewer: Viewer, to: MatchCandidate, system: string, record: ValidChildRecord, sourceIdentifier: LinkedIdentifier, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean } | null> {
+  async #linkFromSource(viewer: Viewer, to: MatchCandidate, system: string, record: ValidChildRecord, sourceIdentifier: LinkedIdentifier, requestId: string | null): Promise<SourceUpsert | null> {
     return inTransaction(this.deps.db, async (tx) => {
       if (!(await lockChild(tx, to.childId)) || (await mergedInto(tx, to.childId)) !== null || !(await this.#children.read(to.childId, tx))) return null;
       const wanted = await this.#identifierRows(tx, to.childId, [...record.identifiers, sourceIdentifier]);
@@ -212,7 +363,7 @@ export class ChildRecordsService {
     });
   }
 
-  async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, requestId: string | null): Promise<{ childId: string; created: boolean; changed: boolean }> {
+  async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, requestId: string | null): Promise<SourceUpsert> {
     return inTransaction(this.deps.db, async (tx) => {
       if (!(await lockChild(tx, childId))) throw new NotFoundError('No child has this source id');
       const current = await this.#children.read(childId, tx);
@@ -436,6 +587,12 @@ function canonicalIdentity(identity: ChildIdentity) {
 /** The signpost's flags as the CP-IS rule reads them (every kind; the rule picks its own). */
 function flagFacts(signpost: Signpost): FlagFact[] {
   return signpost.flags.map((f) => ({ kind: f.kind, responsibleCouncilId: f.council.councilId, startedOn: f.startedOn, endedOn: f.endedOn }));
+}
+
+/** A DomainError is the record's own problem; anything else is the server's and goes on up. */
+function domainErrorOrThrow(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  throw error;
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -138,6 +138,64 @@ export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly Bli
 }
 
 /**
+ * {@link findChildIdsByBlindIndex} for many probes in one statement (a feed's batch of incoming
+ * records): each probe's children ranked as that function ranks them, at most `limit` per probe.
+ * One round trip and one plan for the batch instead of one per record.
+ */
+export async function findChildIdsByBlindIndexForEach(db: DbOrTx, probes: readonly (readonly BlindIndexEntry[])[], limit: number, ranking: { weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number } = {}): Promise<{ childId: string; hits: number }[][]> {
+  const { positions, kinds, values, weights } = flattenProbes(probes, ranking.weights);
+  const found: { childId: string; hits: number }[][] = probes.map(() => []);
+  if (positions.length === 0) return found;
+  const { rows } = await sql<{ probe: number; child_id: string; hits: number }>`
+    SELECT probe, child_id, hits FROM (
+      SELECT p.probe, b.child_id, sum(p.weight)::integer AS hits,
+             row_number() OVER (PARTITION BY p.probe ORDER BY sum(p.weight) DESC, b.child_id) AS rank
+      FROM child_blind_index b
+      JOIN unnest(${positions}::integer[], ${kinds}::text[], ${values}::bytea[], ${weights}::integer[]) AS p(probe, kind, value, weight)
+        ON b.kind = p.kind AND b.value = p.value
+      GROUP BY p.probe, b.child_id
+      HAVING sum(p.weight) >= ${ranking.minScore ?? 1}) ranked
+    WHERE rank <= ${limit}
+    ORDER BY probe, rank`.execute(db);
+  for (const r of rows) found[r.probe]!.push({ childId: r.child_id, hits: r.hits });
+  return found;
+}
+
+/**
+ * Which probes share any value with a shielded child (positions into `probes`): a column read,
+ * nothing opened. Shielded children are few, so they are joined as a set rather than looked up
+ * once per shared value.
+ */
+export async function findProbesSharingWithShielded(db: DbOrTx, probes: readonly (readonly BlindIndexEntry[])[]): Promise<Set<number>> {
+  const { positions, kinds, values } = flattenProbes(probes);
+  if (positions.length === 0) return new Set();
+  const { rows } = await sql<{ probe: number }>`
+    SELECT DISTINCT p.probe
+    FROM child_blind_index b
+    JOIN unnest(${positions}::integer[], ${kinds}::text[], ${values}::bytea[]) AS p(probe, kind, value)
+      ON b.kind = p.kind AND b.value = p.value
+    WHERE b.child_id IN (SELECT id FROM children WHERE shielded)`.execute(db);
+  return new Set(rows.map((r) => r.probe));
+}
+
+/** Many probes' entries as parallel arrays, each entry tagged with its probe's position. */
+function flattenProbes(probes: readonly (readonly BlindIndexEntry[])[], weightOf?: Partial<Record<BlindIndexEntry['kind'], number>>) {
+  const positions: number[] = [];
+  const kinds: string[] = [];
+  const values: Buffer[] = [];
+  const weights: number[] = [];
+  probes.forEach((entries, probe) => {
+    for (const e of entries) {
+      positions.push(probe);
+      kinds.push(e.kind);
+      values.push(e.value);
+      weights.push(weightOf?.[e.kind] ?? 1);
+    }
+  });
+  return { positions, kinds, values, weights };
+}
+
+/**
  * Two steps, for look-ups whose cheap keys are shared by hundreds of children: children sharing any
  * `blocking` value (weighted, at most `blockedLimit`, best first), then each of those re-ranked by
  * the `ranking` values it also holds, checked child by child through the primary key. The ranking

@@ -9,6 +9,8 @@ import {
   deleteChildKeyAndIndex,
   findChildIdsBlockedThenRanked,
   findChildIdsByBlindIndex,
+  findChildIdsByBlindIndexForEach,
+  findProbesSharingWithShielded,
   findSealedChild,
   findSealedChildren,
   findSealedPersonFields,
@@ -197,6 +199,16 @@ export class ChildrenService {
   /** Candidate children sharing any of these blind-index values, ranked by the shared values' weights. */
   findCandidatesByEntries(entries: readonly BlindIndexEntry[], options: { limit: number; weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[]> {
     return findChildIdsByBlindIndex(db, entries, options.limit, options);
+  }
+
+  /** {@link findCandidatesByEntries} for many probes in one query: one list per probe, in order. */
+  findCandidatesForEach(probes: readonly (readonly BlindIndexEntry[])[], options: { limit: number; weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[][]> {
+    return findChildIdsByBlindIndexForEach(db, probes, options.limit, options);
+  }
+
+  /** Positions of the probes sharing any blind-index value with a shielded child (nothing opened). */
+  probesSharingWithShielded(probes: readonly (readonly BlindIndexEntry[])[], db: DbOrTx = this.deps.db): Promise<Set<number>> {
+    return findProbesSharingWithShielded(db, probes);
   }
 
   /**

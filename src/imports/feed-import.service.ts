@@ -1,7 +1,7 @@
 import { auditActor, type Viewer } from '../access/viewer.js';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { ChildRecordsService } from '../child-records/child-records.service.js';
+import type { ChildRecordsService, SourceUpsert } from '../child-records/child-records.service.js';
 import { validateChildRecord } from '../children/child-record-input.js';
 import type { InvolvementsService } from '../involvements/involvements.service.js';
 import { findOrganisationByCode } from '../organisations/organisations.repository.js';
@@ -11,7 +11,7 @@ import { loggableError } from '../platform/http/error-handler.js';
 import type { Clock } from '../platform/time/clock.js';
 import { ukDate } from '../platform/time/calendar-date.js';
 import type { CsvRecord } from './csv-records.js';
-import { columnForField, readFeedRow, reasonForColumn, type FeedInvolvement } from './feed-columns.js';
+import { columnForField, readFeedRow, reasonForColumn, type FeedInvolvement, type FeedRow } from './feed-columns.js';
 import { DEFAULT_FEED_LIMITS, FeedFileError, inspectFeed, readFeedRecords, type FeedFile, type FeedLimits, type InspectedFeed } from './feed-file.js';
 import {
   countRejectionEntries,
@@ -27,10 +27,11 @@ import {
   type ImportRunRow,
 } from './feed-import.repository.js';
 import { isUuid } from '../involvements/field-errors.js';
+import { forEachAtMost } from '../platform/async/at-most.js';
 
 /** Rows per committed batch: progress, rejections and audit entries commit together after each. */
 export const DEFAULT_BATCH_SIZE = 200;
-/** Rows imported concurrently (each in its own transaction); the pool has 10 connections. */
+/** Rows whose involvements are recorded concurrently (each in its own transaction); the pool has 10 connections. */
 const ROWS_AT_ONCE = 4;
 /** Uploads imported at once by one server; each holds its file (≤ 50 MB) in memory. */
 const MAX_BACKGROUND_IMPORTS = 2;
@@ -116,13 +117,20 @@ interface Batch extends ImportCounts {
   rows: number;
 }
 
+/** A row read from the file, waiting for its batch; `firstLine` is set when its source id came earlier. */
+interface PendingRow {
+  record: CsvRecord;
+  firstLine: number | undefined;
+}
+
 const emptyBatch = (): Batch => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [], audit: [], rows: 0 });
 
 /**
  * Bulk feeds: a CSV of children (and optionally one involvement per row) from a council's or an
- * agency's system. Each row goes through the one validator and the idempotent
- * `upsertFromSource` (one transaction per child, audited there), so a feed accepts and refuses
- * exactly what the API does, and importing the same file twice changes nothing. Progress commits
+ * agency's system. Each batch of rows goes through the one validator and the idempotent
+ * `upsertManyFromSource` (each record with the outcome the API's `upsertFromSource` would give
+ * it; new children stored together, audited there), so a feed accepts and refuses exactly what
+ * the API does, and importing the same file twice changes nothing. Progress commits
  * after every batch, so a re-run of a file that was interrupted continues where it stopped.
  * Nothing here logs or reports a value from the file: rejections name a line and a column.
  */
@@ -239,8 +247,7 @@ export class FeedImportService {
 
     let rowsDone = startAfter;
     let index = 0;
-    let batch = emptyBatch();
-    const inFlight = new Set<Promise<void>>();
+    let pending: PendingRow[] = [];
     const records = readFeedRecords(feed.file, this.deps.limits?.maxBytes);
     let header = true;
     for (;;) {
@@ -258,38 +265,50 @@ export class FeedImportService {
       const firstLine = sourceId ? seen.get(sourceId) : undefined;
       if (sourceId && firstLine === undefined) seen.set(sourceId, next.value.line);
       if (index <= startAfter) continue;
-
-      // Rows run a few at a time: each is its own transaction, so commits (and their WAL flushes)
-      // overlap. Source ids in a file are unique (a repeat is rejected without touching the
-      // database), so concurrent rows never write the same child from the same source.
-      const current = batch;
-      const row = this.#importRow(viewer, feed, system, next.value, firstLine, context, options.requestId ?? null).then((outcome) => {
-        current[outcome.kind] += 1;
-        if (outcome.kind === 'rejected') current.rejections.push(...outcome.rejections);
-        else current.audit.push(...outcome.audit);
-      });
-      inFlight.add(row);
-      // A failed row stays in the set, so the next wait rethrows its error and the import fails.
-      row.then(() => inFlight.delete(row), () => undefined);
-      batch.rows += 1;
-      if (inFlight.size >= ROWS_AT_ONCE) await Promise.race(inFlight);
-      if (batch.rows >= batchSize) {
+      pending.push({ record: next.value, firstLine });
+      if (pending.length >= batchSize) {
         // A batch is committed (and counted as done for a resume) only when all its rows are.
-        await Promise.all(inFlight);
-        batch.rejections.sort((a, b) => a.line - b.line);
+        const batch = await this.#importBatch(viewer, feed, system, pending, context, options.requestId ?? null);
         rowsDone += batch.rows;
         await this.#commit(viewer, run.id, system, batch, rowsDone, false, options.requestId ?? null);
-        batch = emptyBatch();
+        pending = [];
         options.onProgress?.('import', rowsDone, total);
         if (options.signal?.aborted && rowsDone < total) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
       }
     }
-    await Promise.all(inFlight);
-    batch.rejections.sort((a, b) => a.line - b.line);
+    const batch = await this.#importBatch(viewer, feed, system, pending, context, options.requestId ?? null);
     rowsDone += batch.rows;
     await this.#commit(viewer, run.id, system, batch, rowsDone, true, options.requestId ?? null);
     options.onProgress?.('import', rowsDone, total);
     return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: true };
+  }
+
+  /**
+   * One batch of rows: each row's own checks, then every valid child through the source batch
+   * upsert (new children matched and stored together), then the rows' involvements a few at a time.
+   */
+  async #importBatch(viewer: Viewer, feed: InspectedFeed, system: string, rows: readonly PendingRow[], context: RowContext, requestId: string | null): Promise<Batch> {
+    const outcomes: RowOutcome[] = [];
+    const valid: { at: number; line: number; row: FeedRow }[] = [];
+    for (const [at, { record, firstLine }] of rows.entries()) {
+      const checked = await this.#checkRow(feed, record, firstLine, context);
+      if ('kind' in checked) outcomes[at] = checked;
+      else valid.push({ at, line: record.line, row: checked.row });
+    }
+    const upserts = await this.deps.childRecords.upsertManyFromSource(viewer, system, valid.map(({ row }) => ({ sourceId: row.sourceId, input: row.child })), requestId);
+    await forEachAtMost(ROWS_AT_ONCE, valid.keys(), async (k) => {
+      const { at, line, row } = valid[k]!;
+      outcomes[at] = await this.#afterUpsert(viewer, system, line, row, upserts[k]!, context, requestId);
+    });
+    const batch = emptyBatch();
+    batch.rows = rows.length;
+    for (const outcome of outcomes) {
+      batch[outcome.kind] += 1;
+      if (outcome.kind === 'rejected') batch.rejections.push(...outcome.rejections);
+      else batch.audit.push(...outcome.audit);
+    }
+    batch.rejections.sort((a, b) => a.line - b.line);
+    return batch;
   }
 
   async #commit(viewer: Viewer, runId: string, system: string, batch: Batch, rowsDone: number, completed: boolean, requestId: string | null): Promise<void> {
@@ -308,40 +327,34 @@ export class FeedImportService {
     return toRun((await findRun(this.deps.db, runId))!);
   }
 
-  async #importRow(viewer: Viewer, feed: InspectedFeed, system: string, record: CsvRecord, firstLine: number | undefined, context: RowContext, requestId: string | null): Promise<RowOutcome> {
-    const reject = (problems: Record<string, string>): RowOutcome => ({
-      kind: 'rejected',
-      rejections: Object.entries(problems).map(([field, reason]) => ({ line: record.line, field: columnForField(field), reason: reasonForColumn(field, reason) })),
-    });
+  /** A row's own checks (shape, repeated source id, columns, organisation): its rejection, or the row to upsert. */
+  async #checkRow(feed: InspectedFeed, record: CsvRecord, firstLine: number | undefined, context: RowContext): Promise<RowOutcome | { row: FeedRow }> {
     if (record.fields.length !== feed.headerLength) {
-      return reject({ '': `This row has ${String(record.fields.length)} values but the header row has ${String(feed.headerLength)} columns. Check for a missing comma or an unquoted comma in a value.` });
+      return rejectRow(record.line, { '': `This row has ${String(record.fields.length)} values but the header row has ${String(feed.headerLength)} columns. Check for a missing comma or an unquoted comma in a value.` });
     }
     if (firstLine !== undefined) {
-      return reject({ source_id: `This source_id is also on line ${String(firstLine)}: each child may appear once in a file, so this later row was not imported` });
+      return rejectRow(record.line, { source_id: `This source_id is also on line ${String(firstLine)}: each child may appear once in a file, so this later row was not imported` });
     }
     const { row, problems } = readFeedRow(record.fields, feed.columns);
     if (row.involvement && !problems['involvement_organisation_code']) {
       const organisation = await context.organisation(row.involvement.organisationCode);
       if (!organisation) problems['involvement_organisation_code'] = 'No organisation has this code; list the codes with: signpost orgs list';
     }
-    if (Object.keys(problems).length > 0) {
-      // Report the child's problems too, so the sender fixes the row in one go.
-      try {
-        validateChildRecord(row.child, ukDate(this.deps.clock.now()));
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        for (const [field, message] of Object.entries(error.fields)) problems[field] ??= message;
-      }
-      return reject(problems);
-    }
-
-    let child: { childId: string; created: boolean; changed: boolean };
+    if (Object.keys(problems).length === 0) return { row };
+    // Report the child's problems too, so the sender fixes the row in one go.
     try {
-      child = await this.deps.childRecords.upsertFromSource(viewer, { system, id: row.sourceId }, row.child, requestId);
+      validateChildRecord(row.child, ukDate(this.deps.clock.now()));
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      return reject(Object.keys(error.fields).length > 0 ? { ...error.fields } : { '': error.message });
+      if (!(error instanceof ValidationError)) throw error;
+      for (const [field, message] of Object.entries(error.fields)) problems[field] ??= message;
     }
+    return rejectRow(record.line, problems);
+  }
+
+  /** What the row's child upsert came to, with the row's involvement recorded (or ended) after it. */
+  async #afterUpsert(viewer: Viewer, system: string, line: number, row: FeedRow, upsert: SourceUpsert | DomainError, context: RowContext, requestId: string | null): Promise<RowOutcome> {
+    if (upsert instanceof DomainError) return rejectRow(line, Object.keys(upsert.fields).length > 0 ? { ...upsert.fields } : { '': upsert.message });
+    const child = upsert;
     const audit: Omit<AuditEntry, 'occurredAt'>[] = [];
     let involvementChanged = false;
     if (row.involvement) {
@@ -358,7 +371,7 @@ export class FeedImportService {
         const fields = Object.keys(error.fields).length > 0
           ? Object.fromEntries(Object.entries(error.fields).map(([f, m]) => [f, saved + reasonForColumn(f, m)]))
           : { [error.message.includes('lead professional') ? 'involvement_lead_professional' : 'involvement_source_id']: saved + error.message };
-        return reject(fields);
+        return rejectRow(line, fields);
       }
     }
     if (child.created) return { kind: 'created', audit };
@@ -404,6 +417,11 @@ class RowContext {
     }
     return found;
   }
+}
+
+/** A row refused, one rejection per column named in `problems` (the API's field names). */
+function rejectRow(line: number, problems: Record<string, string>): RowOutcome {
+  return { kind: 'rejected', rejections: Object.entries(problems).map(([field, reason]) => ({ line, field: columnForField(field), reason: reasonForColumn(field, reason) })) };
 }
 
 function checkSourceSystem(sourceSystem: string): string {

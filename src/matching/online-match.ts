@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../platform/db/database.js';
 import type { ChildrenService } from '../children/children.service.js';
-import type { ChildIdentity, Sex } from '../children/child-identity.js';
-import type { BlindIndexKind } from '../children/blind-index.js';
+import type { Child, ChildIdentity, Sex } from '../children/child-identity.js';
+import type { BlindIndexEntry, BlindIndexKind } from '../children/blind-index.js';
 import { DEFAULT_THRESHOLD } from './batch.js';
 import { childMatchRecord } from './child-match-record.js';
 import type { Contribution, Explanation, Scorer } from './model.js';
@@ -84,8 +84,59 @@ export class OnlineMatcher {
   async candidates(identity: ChildIdentity, sex: Sex, options: { db?: DbOrTx; exclude?: readonly string[] } = {}): Promise<MatchCandidate[]> {
     const blocked = await this.blocked(identity, options.db);
     const exclude = new Set(options.exclude ?? []);
-    const ids = blocked.map((b) => b.childId).filter((id) => !exclude.has(id));
-    const children = await this.deps.children.readMany(ids, options.db);
+    const children = await this.deps.children.readMany(blocked.map((b) => b.childId).filter((id) => !exclude.has(id)), options.db);
+    return this.#score(identity, sex, children);
+  }
+
+  /**
+   * {@link candidates} for a batch of incoming records (a feed's), in order: one blocking query and
+   * one read for the whole batch, each blocked child opened once however many records it blocks with.
+   * `blocking` is the record's {@link blockingEntries}, when the caller has them already.
+   */
+  async candidatesForEach(incoming: readonly { identity: ChildIdentity; sex: Sex; blocking?: readonly BlindIndexEntry[] }[], db?: DbOrTx): Promise<MatchCandidate[][]> {
+    const blocked = await this.deps.children.findCandidatesForEach(
+      incoming.map((r) => r.blocking ?? this.blockingEntries(r.identity)),
+      { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE },
+      db,
+    );
+    const opened = new Map((await this.deps.children.readMany([...new Set(blocked.flat().map((b) => b.childId))], db)).map((c) => [c.id, c]));
+    return incoming.map((r, i) => this.#score(r.identity, r.sex, blocked[i]!.flatMap((b) => opened.get(b.childId) ?? [])));
+  }
+
+  /** The blocking step alone: children sharing enough blocking keys, best-blocked first. */
+  blocked(identity: ChildIdentity, db?: DbOrTx): Promise<{ childId: string; hits: number }[]> {
+    return this.deps.children.findCandidatesByEntries(this.blockingEntries(identity), { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE }, db);
+  }
+
+  /** The record's values of the blocking keys (keyed blind-index values: no identity in them). */
+  blockingEntries(identity: ChildIdentity): BlindIndexEntry[] {
+    const probe = this.deps.children.probe({ givenNames: identity.givenNames, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null });
+    return probe.filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined);
+  }
+
+  /**
+   * Positions of the records in a batch that share enough blocking values with an earlier record
+   * of the same batch to be blocked with it, were it stored: such a record must be matched only
+   * once the earlier one is in the index, as it would be had the records come one by one.
+   */
+  static blockedByEarlier(batch: readonly (readonly BlindIndexEntry[])[]): Set<number> {
+    const earlier = new Map<string, number[]>();
+    const blocked = new Set<number>();
+    batch.forEach((entries, i) => {
+      const shared = new Map<number, number>();
+      for (const e of entries) {
+        const key = `${e.kind}:${e.value.toString('base64')}`;
+        const holders = earlier.get(key);
+        if (holders) for (const j of holders) shared.set(j, (shared.get(j) ?? 0) + (BLOCKING_WEIGHTS[e.kind] ?? 0));
+        else earlier.set(key, []);
+        earlier.get(key)!.push(i);
+      }
+      if ([...shared.values()].some((score) => score >= MIN_BLOCKING_SCORE)) blocked.add(i);
+    });
+    return blocked;
+  }
+
+  #score(identity: ChildIdentity, sex: Sex, children: readonly Child[]): MatchCandidate[] {
     const incoming = childMatchRecord(identity, sex, 0);
     const out: MatchCandidate[] = [];
     for (const child of children) {
@@ -94,16 +145,6 @@ export class OnlineMatcher {
       out.push({ childId: child.id, probability: explanation.probability, matchWeight: explanation.matchWeight, contributions: explanation.contributions, shielded: child.shielded });
     }
     return out.sort((a, b) => b.matchWeight - a.matchWeight || a.childId.localeCompare(b.childId));
-  }
-
-  /** The blocking step alone: children sharing enough blocking keys, best-blocked first. */
-  blocked(identity: ChildIdentity, db?: DbOrTx): Promise<{ childId: string; hits: number }[]> {
-    const probe = this.deps.children.probe({ givenNames: identity.givenNames, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null });
-    return this.deps.children.findCandidatesByEntries(
-      probe.filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined),
-      { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE },
-      db,
-    );
   }
 
   /** What to do with an incoming record, given its candidates. */
