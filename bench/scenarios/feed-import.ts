@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { generateChildren } from '../../src/demo/children-generator.js';
 import { feedCsv } from '../../src/imports/feed-csv.js';
@@ -12,8 +13,10 @@ import type { WorldContext } from '../world-context.js';
 
 export interface FeedImportResult {
   rows: number;
-  /** `signpost import` (validation, matching against the index, sealing, audit) records/s, median of runs. */
+  /** The import itself (validation, matching against the index, sealing, audit): records/s from its run's start to its end, median of runs. */
   importPerSecond: number;
+  /** The whole `signpost import` command, process start-up and connecting included: records/s, median of runs. */
+  commandPerSecond: number;
   peakRssMb: number;
   /** Plain server-side `COPY` of the same file into a table of text columns, rows/s. */
   copyPerSecond: number;
@@ -73,6 +76,7 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
   const ownerUrl = world.runtime.embedded?.url;
   if (!ownerUrl) throw new Error('the feed-import benchmark needs the embedded server');
   const imports: number[] = [];
+  const commands: number[] = [];
   const copies: number[] = [];
   let peakRssMb = 0;
   for (let run = 0; run < options.runs; run++) {
@@ -83,7 +87,12 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
     await writeFile(file, csv, { mode: 0o644 });
     try {
       const imported = await runMeasuredCli(world.children, ['import', file, '--source', source, '--organisation', 'LEE']);
-      imports.push(options.rows / imported.seconds);
+      commands.push(options.rows / imported.seconds);
+      // The run's own clock: from the moment it was opened (the file already checked) to its last batch.
+      const { rows: [run] } = await sql<{ seconds: number }>`
+        SELECT extract(epoch FROM finished_at - created_at)::float8 AS seconds FROM import_runs WHERE source_system = ${source} AND status = 'completed'`.execute(world.runtime.db);
+      if (!run) throw new Error('the benchmark import did not complete');
+      imports.push(options.rows / run.seconds);
       peakRssMb = Math.max(peakRssMb, imported.peakRssMb);
       copies.push(options.rows / (await copyFile(ownerUrl, file, csv)));
     } finally {
@@ -92,6 +101,7 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
     }
   }
   const importPerSecond = Math.round(median(imports));
+  const commandPerSecond = Math.round(median(commands));
   const copyPerSecond = Math.round(median(copies));
-  return { rows: options.rows, importPerSecond, peakRssMb, copyPerSecond, ratio: Number((importPerSecond / copyPerSecond).toPrecision(2)) };
+  return { rows: options.rows, importPerSecond, commandPerSecond, peakRssMb, copyPerSecond, ratio: Number((importPerSecond / copyPerSecond).toPrecision(2)) };
 }
