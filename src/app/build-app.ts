@@ -166,27 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerOrganisationRoutes(app, { organisations });
   registerChildrenApiRoutes(app, { childRecords: services.childRecords, agencyApi: services.agencyApi });
   registerInvolvementsApiRoutes(app, { agencyApi: services.agencyApi });
-  registerSearchRoutes(app, {
-    search: childSearch,
-    // The search and its audit entry stand or fall together: the entry is committed before any
-    // result leaves, and if it cannot be written the request fails. The search runs first, on its
-    // own connection: a transaction held open around it would take two pool connections per
-    // search and starve the pool under load.
-    recordSearch: async ({ user, requestId, reason, reasonDetail, run }) => {
-      const results = await run();
-      await audit.record(db, {
-        action: 'search',
-        actorUserId: user.id,
-        actorOrganisationId: user.organisationId,
-        actorRole: user.role,
-        basis: 'stated reason',
-        reason: reasonDetail ? `${reason}: ${reasonDetail}` : reason,
-        outcome: 'allowed',
-        requestId,
-      });
-      return results;
-    },
-  });
+  registerSearchRoutes(app, { search: childSearch, audit });
 
   registerWhoLookedRoutes(app, { whoLooked: services.whoLooked });
   registerSubjectAccessRoutes(app, { subjectAccess: services.subjectAccess });

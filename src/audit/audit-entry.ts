@@ -26,6 +26,12 @@ export interface AuditEntry {
   requestId?: string | null;
 }
 
+/** An entry ready to write: its time taken and its fresh salt drawn (see AuditService.stamp). */
+export interface StampedAuditEntry {
+  entry: AuditEntry;
+  salt: Buffer;
+}
+
 /** A stored entry as the sealer and verifier read it. */
 export interface StoredAuditEntry {
   id: number;

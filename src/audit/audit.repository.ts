@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx, Tx } from '../platform/db/database.js';
-import type { AuditEntry, StoredAuditEntry } from './audit-entry.js';
+import type { AuditEntry, StampedAuditEntry, StoredAuditEntry } from './audit-entry.js';
 
 /** Inserts one entry; a trigger stamps `entry_xid` with the writing transaction's id, which the sealer reads. */
 export async function insertAuditEntry(db: DbOrTx, entry: AuditEntry, salt: Buffer): Promise<void> {
@@ -8,23 +8,29 @@ export async function insertAuditEntry(db: DbOrTx, entry: AuditEntry, salt: Buff
 }
 
 /** Inserts many entries in one statement (imports, benchmarks); same columns as insertAuditEntry. */
-export async function insertAuditEntries(db: DbOrTx, entries: readonly { entry: AuditEntry; salt: Buffer }[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 2_000) {
-    await db.insertInto('audit_entries').values(entries.slice(i, i + 2_000).map(({ entry, salt }) => ({
-      occurred_at: entry.occurredAt,
-      actor_user_id: entry.actorUserId ?? null,
-      actor_api_client: entry.actorApiClient ?? null,
-      actor_organisation_id: entry.actorOrganisationId ?? null,
-      actor_role: entry.actorRole ?? null,
-      action: entry.action,
-      child_id: entry.childId ?? null,
-      basis: entry.basis ?? null,
-      reason: entry.reason ?? null,
-      outcome: entry.outcome,
-      request_id: entry.requestId ?? null,
-      salt,
-    }))).execute();
-  }
+export async function insertAuditEntries(db: DbOrTx, entries: readonly StampedAuditEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 2_000) await auditEntriesInsert(db, entries.slice(i, i + 2_000)).execute();
+}
+
+/**
+ * The INSERT of entries, not yet run: a statement that does more than write its entry (a search)
+ * embeds it as a data-modifying CTE, so the entry commits with that statement or not at all.
+ */
+export function auditEntriesInsert(db: DbOrTx, entries: readonly StampedAuditEntry[]) {
+  return db.insertInto('audit_entries').values(entries.map(({ entry, salt }) => ({
+    occurred_at: entry.occurredAt,
+    actor_user_id: entry.actorUserId ?? null,
+    actor_api_client: entry.actorApiClient ?? null,
+    actor_organisation_id: entry.actorOrganisationId ?? null,
+    actor_role: entry.actorRole ?? null,
+    action: entry.action,
+    child_id: entry.childId ?? null,
+    basis: entry.basis ?? null,
+    reason: entry.reason ?? null,
+    outcome: entry.outcome,
+    request_id: entry.requestId ?? null,
+    salt,
+  })));
 }
 
 /** Serialises sealers across processes for the rest of the transaction. */

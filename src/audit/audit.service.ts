@@ -3,7 +3,7 @@ import type { Db, DbOrTx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { Clock } from '../platform/time/clock.js';
 import { NotFoundError, ValidationError } from '../platform/http/errors.js';
-import type { AuditEntry } from './audit-entry.js';
+import type { AuditEntry, StampedAuditEntry } from './audit-entry.js';
 import {
   checkpointOfSize, inSnapshot, insertAuditEntries, insertAuditEntry, latestCheckpoint, leafAt, leafHashesBetween,
 } from './audit.repository.js';
@@ -51,7 +51,17 @@ export class AuditService {
    * identifying free text in `reason`; it is shown to the family in a subject access report.
    */
   async record(tx: DbOrTx, entry: Omit<AuditEntry, 'occurredAt'>): Promise<void> {
-    await insertAuditEntry(tx, { ...entry, occurredAt: this.deps.clock.now() }, randomBytes(16));
+    const { entry: stamped, salt } = this.stamp(entry);
+    await insertAuditEntry(tx, stamped, salt);
+  }
+
+  /**
+   * An entry made ready (time and salt) for a statement that writes it along with the access it
+   * records (see auditEntriesInsert), for reads whose every round trip counts: the entry commits
+   * with that statement or not at all. The same rules as `record` apply to `reason`.
+   */
+  stamp(entry: Omit<AuditEntry, 'occurredAt'>): StampedAuditEntry {
+    return { entry: { ...entry, occurredAt: this.deps.clock.now() }, salt: randomBytes(16) };
   }
 
   /** Writes several entries in `tx` in one statement, e.g. one per record of an import. */

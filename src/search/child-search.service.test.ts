@@ -1,16 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql, type KyselyPlugin } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../test/test-database.js';
 import { Keyring } from '../platform/crypto/keyring.js';
 import { ValidationError } from '../platform/http/errors.js';
 import { insertOrganisation } from '../organisations/organisations.repository.js';
 import { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity } from '../children/child-identity.js';
+import { AuditService } from '../audit/audit.service.js';
+import { FixedClock } from '../platform/time/clock.js';
 import { ChildSearchService } from './child-search.service.js';
 
 let database: TestDatabase;
 let search: ChildSearchService;
+let keys: Keyring;
 let councilId: string;
 const ids: Record<string, string> = {};
 
@@ -40,7 +44,7 @@ function aChild(name: string, identity: Partial<ChildIdentity>, facts: Partial<C
 before(async () => {
   database = await createTestDatabase();
   councilId = await insertOrganisation(database.db, { code: 'LEE', kind: 'council', name: 'Leeds City Council', officeHoursPhone: '0113 496 0100', emergencyDutyPhone: '0113 496 0199' });
-  const keys = new Keyring(randomBytes(32));
+  keys = new Keyring(randomBytes(32));
   await new ChildrenService({ db: database.db, keys }).add([
     aChild('william', { nhsNumber: '9990000018' }),
     aChild('twin', { givenNames: 'Thomas Edward' }),
@@ -108,5 +112,39 @@ describe('finding a child known to services', () => {
     await assert.rejects(search.search({ nhsNumber: '1234567890' }), (e: unknown) => e instanceof ValidationError && 'nhsNumber' in e.fields);
     await assert.rejects(search.search({ givenNames: 'William' }), (e: unknown) => e instanceof ValidationError && 'familyName' in e.fields && 'dateOfBirth' in e.fields);
     await assert.rejects(search.search({ familyName: 'Smith', dateOfBirth: '2015-02-30' }), (e: unknown) => e instanceof ValidationError && /real date/.test(e.fields['dateOfBirth'] ?? ''));
+  });
+});
+
+describe('a search and its audit entry', () => {
+  const audit = () => new AuditService({ db: database.db, keys, clock: new FixedClock('2026-11-23T10:00:00Z') });
+  const entries = async (requestId: string) =>
+    (await sql<{ n: number }>`SELECT count(*)::integer AS n FROM audit_entries WHERE request_id = ${requestId}`.execute(database.db)).rows[0]!.n;
+  const anEntry = (requestId: string) => ({ action: 'search' as const, basis: 'stated reason', reason: 'education', outcome: 'allowed' as const, requestId });
+
+  test('are one statement: the entry is written with the read of the candidates and their councils', async () => {
+    // Counted as results come back: a subquery is transformed too, but only statements return results.
+    let statements = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: ({ node }) => node,
+      transformResult: async ({ result }) => { statements += 1; return result; },
+    };
+    const counted = new ChildSearchService({ db: database.db.withPlugin(counting), keys });
+    const results = await counted.search({ givenNames: 'William', familyName: 'Hargreaves', dateOfBirth: '2015-03-14' }, audit().stamp(anEntry('one-statement')));
+    assert.equal(results[0]?.childId, ids['william']);
+    assert.equal(results[0]?.council.name, 'Leeds City Council');
+    // Every round trip costs the service's one thread twice over; a new read here should fold into this one.
+    assert.equal(statements, 1);
+    assert.equal(await entries('one-statement'), 1);
+  });
+
+  test('stand or fall together: an entry that cannot be written fails the search, and nothing is returned', async () => {
+    const refused = { ...anEntry('refused-entry'), outcome: 'not an outcome' as 'allowed' };
+    await assert.rejects(search.search({ givenNames: 'William', familyName: 'Hargreaves', dateOfBirth: '2015-03-14' }, audit().stamp(refused)), /check constraint/);
+    assert.equal(await entries('refused-entry'), 0);
+  });
+
+  test('a search that finds nobody is recorded too', async () => {
+    assert.deepEqual(await search.search({ familyName: 'Zyxwarden', dateOfBirth: '2010-05-05' }, audit().stamp(anEntry('found-nobody'))), []);
+    assert.equal(await entries('found-nobody'), 1);
   });
 });

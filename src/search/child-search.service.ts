@@ -2,23 +2,17 @@ import type { Db } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import { ValidationError } from '../platform/http/errors.js';
 import { isCalendarDate, type CalendarDate } from '../platform/time/calendar-date.js';
+import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import { ChildrenService } from '../children/children.service.js';
-import type { Child, ChildPerson } from '../children/child-identity.js';
+import type { BlindIndexEntry, BlindIndexKind } from '../children/blind-index.js';
+import type { Child } from '../children/child-identity.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../children/nhs-number.js';
-import { normaliseName } from '../children/blind-index.js';
-import { jaroWinkler } from '../matching/jaro-winkler.js';
-import { areGivenNameVariants } from '../matching/name-variants.js';
-import { compareDob, type DobLevel } from '../matching/dob.compare.js';
-import { makeDob } from '../matching/dob.parse.js';
-import { findOrganisationsByIds } from '../organisations/organisations.repository.js';
+import type { ChildSearchQuery } from './child-search-query.js';
+import { findCandidatesToOpen, findRankedCandidates } from './child-search.repository.js';
+import { likeness } from './likeness.js';
+import { SealedCandidate } from './sealed-candidate.js';
 
-/** What a practitioner searches with: an NHS number, or a family name and date of birth. */
-export interface ChildSearchQuery {
-  nhsNumber?: string | undefined;
-  givenNames?: string | undefined;
-  familyName?: string | undefined;
-  dateOfBirth?: string | undefined;
-}
+export type { ChildSearchQuery } from './child-search-query.js';
 
 /** A search result: "known to services", who the child is, and who to contact. Nothing more. */
 export interface ChildSearchResult {
@@ -35,18 +29,6 @@ export interface ChildSearchResult {
   because: string[];
 }
 
-const DOB_POINTS: Record<DobLevel, number> = {
-  exact: 30, day_month_swapped: 26, transposed_digits: 22, one_digit: 20, within_1_month: 10, within_1_year: 6, different: 0,
-};
-const DOB_WORDS: Partial<Record<DobLevel, string>> = {
-  day_month_swapped: 'date of birth with day and month swapped',
-  transposed_digits: 'date of birth with two digits swapped',
-  one_digit: 'date of birth one digit different',
-  within_1_month: 'date of birth within a month',
-  within_1_year: 'date of birth within a year',
-};
-/** Below this a candidate is not shown: a search must not become a way to browse children. */
-const MIN_SCORE = 62;
 const MAX_RESULTS = 10;
 /** Blind-index kinds a search blocks on and ranks by, with what a shared value adds. */
 const SEARCH_KEYS = {
@@ -57,6 +39,7 @@ const SEARCH_KEYS = {
 const BLOCKED_LIMIT = 400;
 /** Children opened and scored per search: the best ranked. */
 const CANDIDATE_LIMIT = 30;
+const LIMITS = { blocked: BLOCKED_LIMIT, results: CANDIDATE_LIMIT };
 
 /**
  * Finds children by NHS number, or by name and date of birth tolerant of typos, nicknames
@@ -105,78 +88,44 @@ export class ChildSearchService {
    * swap nor the right date finds nothing, which a search must be allowed to do.
    */
   candidates(query: ChildSearchQuery): Promise<{ childId: string; hits: number; shielded: boolean }[]> {
-    const probe = this.#children.probe({ nhsNumber: query.nhsNumber ?? null, givenNames: query.givenNames ?? null, familyName: query.familyName ?? null, dateOfBirth: query.dateOfBirth ?? null });
-    return this.#children.findCandidatesBlockedThenRanked(probe, SEARCH_KEYS, { blocked: BLOCKED_LIMIT, results: CANDIDATE_LIMIT });
+    const { blocking, ranking } = this.#keys(query);
+    return findRankedCandidates(this.deps.db, blocking, ranking, LIMITS);
   }
 
-  async search(input: ChildSearchQuery): Promise<ChildSearchResult[]> {
+  /**
+   * The children who fit the query, closest first. With `audit`, the search's audit entry is
+   * written by the same statement that reads the candidates, so the results exist only once the
+   * entry is committed (no entry, no results) at one round trip for the whole search.
+   */
+  async search(input: ChildSearchQuery, audit: StampedAuditEntry | null = null): Promise<ChildSearchResult[]> {
     const query = ChildSearchService.validate(input);
-    const candidates = await this.candidates(query);
-    const scored: { child: ChildPerson; score: number; because: string[] }[] = [];
-    // One query for every candidate (shredded ones are left out), opening only the fields ranked by.
-    for (const child of await this.#children.readPeople(candidates.map((c) => c.childId))) {
-      const { score, because } = likeness(query, child);
-      if (score >= MIN_SCORE) scored.push({ child, score, because });
+    const { blocking, ranking } = this.#keys(query);
+    const { crypto } = this.#children.sealer;
+    const scored: { child: SealedCandidate; score: number; because: string[] }[] = [];
+    for (const row of await findCandidatesToOpen(this.deps.db, blocking, ranking, LIMITS, audit)) {
+      const child = new SealedCandidate(crypto, row);
+      const fit = likeness(query, child);
+      if (fit) scored.push({ child, ...fit });
     }
-    scored.sort((a, b) => b.score - a.score || a.child.id.localeCompare(b.child.id));
-    const top = scored.slice(0, MAX_RESULTS);
-    const councils = new Map((await findOrganisationsByIds(this.deps.db, [...new Set(top.map((s) => s.child.responsibleCouncilId))])).map((o) => [o.id, o]));
-    return top.map(({ child, score, because }) => {
-      const council = councils.get(child.responsibleCouncilId);
-      return {
-        childId: child.id,
-        givenNames: child.identity.givenNames,
-        familyName: child.identity.familyName,
-        dateOfBirth: child.identity.dateOfBirth,
-        sex: child.sex,
-        shielded: child.shielded,
-        council: { name: council?.name ?? 'Unknown council', officeHoursPhone: council?.office_hours_phone ?? null, emergencyDutyPhone: council?.emergency_duty_phone ?? null },
-        likeness: score >= 95 ? 'exact' : score >= 80 ? 'close' : 'possible',
-        because,
-      };
-    });
+    scored.sort((a, b) => b.score - a.score || a.child.row.id.localeCompare(b.child.row.id));
+    return scored.slice(0, MAX_RESULTS).map(({ child, score, because }) => ({
+      childId: child.row.id,
+      givenNames: child.givenNames,
+      familyName: child.familyName,
+      dateOfBirth: child.dateOfBirth,
+      sex: child.row.sex,
+      shielded: child.row.shielded,
+      council: { name: child.row.council_name ?? 'Unknown council', officeHoursPhone: child.row.office_hours_phone, emergencyDutyPhone: child.row.emergency_duty_phone },
+      likeness: score >= 95 ? 'exact' : score >= 80 ? 'close' : 'possible',
+      because,
+    }));
   }
-}
 
-function bestSimilarity(a: string, options: readonly string[]): number {
-  const left = normaliseName(a);
-  return Math.max(0, ...options.map((o) => jaroWinkler(left, normaliseName(o))));
-}
-
-/** Scores how well a child fits the query (0–100) and says why, in words people understand. */
-export function likeness(query: ChildSearchQuery, child: ChildPerson): { score: number; because: string[] } {
-  const { identity } = child;
-  if (query.nhsNumber) {
-    return identity.nhsNumber === query.nhsNumber ? { score: 100, because: ['NHS number'] } : { score: 0, because: [] };
+  /** The query's blind-index values a search blocks on and ranks by, each with its weight. */
+  #keys(query: ChildSearchQuery): Record<keyof typeof SEARCH_KEYS, (BlindIndexEntry & { weight: number })[]> {
+    const probe = this.#children.probe({ nhsNumber: query.nhsNumber ?? null, givenNames: query.givenNames ?? null, familyName: query.familyName ?? null, dateOfBirth: query.dateOfBirth ?? null });
+    const weighted = (table: Partial<Record<BlindIndexKind, number>>) =>
+      probe.flatMap((e) => (table[e.kind] === undefined ? [] : [{ ...e, weight: table[e.kind]! }]));
+    return { blocking: weighted(SEARCH_KEYS.blocking), ranking: weighted(SEARCH_KEYS.ranking) };
   }
-  const because: string[] = [];
-  const currentSimilarity = bestSimilarity(query.familyName!, [identity.familyName]);
-  const formerSimilarity = bestSimilarity(query.familyName!, identity.formerFamilyNames);
-  const family = Math.max(currentSimilarity, formerSimilarity);
-  if (formerSimilarity > currentSimilarity && formerSimilarity >= 0.9) because.push('a former last name');
-  else if (family < 1 && family >= 0.85) because.push('a similar last name');
-  let score = 40 * (family >= 0.85 ? family : 0);
-
-  const [y, m, d] = query.dateOfBirth!.split('-').map(Number) as [number, number, number];
-  const [cy, cm, cd] = identity.dateOfBirth.split('-').map(Number) as [number, number, number];
-  const level = compareDob(makeDob(y, m, d), makeDob(cy, cm, cd));
-  score += DOB_POINTS[level];
-  const dobWords = DOB_WORDS[level];
-  if (dobWords) because.push(dobWords);
-
-  if (query.givenNames) {
-    const wanted = query.givenNames.split(/\s+/)[0]!;
-    const recorded = (identity.givenNames ?? '').split(/[\s-]+/).filter(Boolean);
-    if (recorded.some((r) => areGivenNameVariants(normaliseName(wanted), normaliseName(r)))) {
-      score += 28;
-      because.push('a known short form of the first name');
-    } else {
-      const given = bestSimilarity(wanted, recorded);
-      score += given >= 0.8 ? 30 * given : 0;
-      if (given < 1 && given >= 0.8) because.push('a similar first name');
-    }
-  } else {
-    score += 15;
-  }
-  return { score: Math.round(score), because };
 }

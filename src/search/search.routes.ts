@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ValidationError } from '../platform/http/errors.js';
-import type { SignedInUser } from '../platform/http/request-context.js';
-import { ChildSearchService, type ChildSearchQuery, type ChildSearchResult } from './child-search.service.js';
-import { isSearchReason, SEARCH_REASONS, type SearchReasonCode } from './search-reasons.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { ChildSearchService, type ChildSearchQuery } from './child-search.service.js';
+import { isSearchReason, SEARCH_REASONS } from './search-reasons.js';
 
 const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
 const SearchForm = Type.Object(
@@ -14,15 +14,6 @@ const SearchForm = Type.Object(
   { additionalProperties: false },
 );
 type SearchFormBody = Static<typeof SearchForm>;
-
-/** Records a search in the audit, in the same transaction; a failed write fails the search. */
-export type RecordSearch = (entry: {
-  user: SignedInUser;
-  requestId: string;
-  reason: SearchReasonCode;
-  reasonDetail: string | null;
-  run: () => Promise<ChildSearchResult[]>;
-}) => Promise<ChildSearchResult[]>;
 
 /** The date from GOV.UK's three-box date input, or a field error. */
 function dateFrom(day = '', month = '', year = ''): { date?: string; error?: string } {
@@ -40,7 +31,7 @@ function dateFrom(day = '', month = '', year = ''): { date?: string; error?: str
 const errorList = (fieldErrors: Record<string, string>) =>
   Object.entries(fieldErrors).map(([field, text]) => ({ text, href: `#${field === 'reason' ? 'reason' : field === 'dateOfBirth' ? 'dateOfBirth-day' : field}` }));
 
-export function registerSearchRoutes(app: FastifyInstance, deps: { search: ChildSearchService; recordSearch: RecordSearch }): void {
+export function registerSearchRoutes(app: FastifyInstance, deps: { search: ChildSearchService; audit: Pick<AuditService, 'stamp'> }): void {
   const render = (values: Record<string, unknown>, fieldErrors: Record<string, string> = {}) => ({
     reasons: SEARCH_REASONS,
     values,
@@ -77,13 +68,21 @@ export function registerSearchRoutes(app: FastifyInstance, deps: { search: Child
       if (Object.keys(fieldErrors).length > 0) {
         return reply.code(400).renderPage('search/views/search.njk', render(values, fieldErrors));
       }
-      const results = await deps.recordSearch({
-        user: request.user!,
+      // The search and its audit entry stand or fall together: the entry is written by the
+      // search's own statement, so it is committed before any result leaves, and if it cannot be
+      // written the search fails. (No transaction held open around the search: that took two
+      // pool connections per search and starved the pool under load.)
+      const user = request.user!;
+      const results = await deps.search.search(query, deps.audit.stamp({
+        action: 'search',
+        actorUserId: user.id,
+        actorOrganisationId: user.organisationId,
+        actorRole: user.role,
+        basis: 'stated reason',
+        reason: reasonDetail ? `${reason}: ${reasonDetail}` : reason,
+        outcome: 'allowed',
         requestId: request.id,
-        reason: reason as SearchReasonCode,
-        reasonDetail: reasonDetail || null,
-        run: () => deps.search.search(query),
-      });
+      }));
       // The search goes with the results: its reason to view a child, its values to create a record.
       return reply.renderPage('search/views/results.njk', { results, search: body });
     },
