@@ -47,6 +47,14 @@ export function blockingKeys(r: MatchRecord): string[] {
       keys.push(`names:${[g, f].sort().join(':')}`);
       keys.push(`family+initial:${f}:${r.given[0] ?? ''}`);
     }
+    // First three letters of each, sorted: a typo later in a name changes its sound code
+    // (griffiths / griffihs) but seldom its start, and the date of birth may be wrong as well.
+    keys.push(`name-prefixes:${[r.given.slice(0, 3), r.family.slice(0, 3)].sort().join(':')}`);
+  }
+  if (r.town) {
+    // A name with the town, for records whose date of birth and postcode are both wrong or missing.
+    if (r.given) keys.push(`given+town:${canonicalGivenCode(r.given)}:${r.town}`);
+    for (const code of familyCodes) keys.push(`family+town:${code}:${r.town}`);
   }
   if (r.postcode) {
     const district = postcodeParts(r.postcode).district;
