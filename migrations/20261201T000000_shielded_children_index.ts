@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The ids of shielded children as their own small index. A feed's batch asks which of its records
- * share a blocking value with any shielded child; with this index PostgreSQL reads the few
- * shielded ids as a set instead of visiting every blocked child's row.
+ * The ids of shielded children as their own small index. A feed's batch reads the search keys of
+ * every shielded child (a few in a thousand) to find the records a shield may follow to; with
+ * this index that read starts from the shielded ids instead of scanning every child.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX children_shielded_idx ON children (id) WHERE shielded`.execute(db);

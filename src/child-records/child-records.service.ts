@@ -16,6 +16,7 @@ import { findOrganisationByCode } from '../organisations/organisations.repositor
 import type { ChildSearchService, ChildSearchResult } from '../search/child-search.service.js';
 import { isUuid } from '../involvements/field-errors.js';
 import { forEachAtMost } from '../platform/async/at-most.js';
+import { recordsNearAShieldedChild } from '../search/shielded-neighbours.js';
 import { IDENTIFIER_COLUMN, readChildRecordView, SHIELD_REASON_COLUMN, type ChildRecordView } from './child-record-view.js';
 import { SignpostService } from '../involvements/signpost.service.js';
 import { OnlineMatcher, type MatchCandidate } from '../matching/online-match.js';
@@ -275,9 +276,9 @@ export class ChildRecordsService {
     });
     const single = new Set(round.flatMap((c, i) => (known.has(c.identifiers.at(-1)!.lookup.toString('base64')) ? [i] : [])));
     const open = round.flatMap((_, i) => (single.has(i) || later.has(i) ? [] : [i]));
-    // upsertFromSource decides exactly whether a shield follows; here it is enough to know that
-    // no shielded child shares a blocking value (a superset of the children the search would find).
-    const nearShield = await this.#children.probesSharingWithShielded(open.map((i) => probes[i]!), this.deps.db);
+    // upsertFromSource decides exactly whether a shield follows (#insert); a record the search
+    // could show a shielded child for as a likely match goes that way.
+    const nearShield = await recordsNearAShieldedChild(this.#children, open.map((i) => round[i]!.record.identity), this.deps.db);
     const unshielded: number[] = [];
     open.forEach((i, k) => {
       if (nearShield.has(k)) single.add(i);
@@ -287,7 +288,8 @@ export class ChildRecordsService {
     const store: SourceBatchPlan[] = [];
     unshielded.forEach((i, k) => {
       const decision = OnlineMatcher.decide(scored[k]!);
-      if (decision.kind === 'link') single.add(i);
+      // A shielded child among the matcher's candidates hands its shield on: that is the single way too.
+      if (decision.kind === 'link' || scored[k]!.some((c) => c.shielded)) single.add(i);
       else store.push({ ...round[i]!, review: decision.kind === 'review' ? decision.review : [] });
     });
     return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)) };

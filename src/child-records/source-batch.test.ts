@@ -57,6 +57,7 @@ describe('a batch of records from one source', () => {
       { sourceId: 'B-5', input: input({ ...aDistinctIdentity(145), upn }) },
       { sourceId: 'B-6', input: input({ givenNames: 'Rhiannon', sex: 'female', familyName: 'Stainforth', dateOfBirth: '2010-06-18', ...MOVED }) },
       { sourceId: 'B-7', input: input(aDistinctIdentity(147)) },
+      { sourceId: 'B-8', input: input({ givenNames: 'Ignatius', sex: 'male', familyName: 'Hawthorne', dateOfBirth: '2011-10-21', address: { lines: ['9 Quay Road'], town: 'Hull', postcode: 'HU1 1AA' } }) },
     ], null);
 
     const first = upserted(outcomes[0]);
@@ -77,8 +78,14 @@ describe('a batch of records from one source', () => {
     assert.equal(last.created, true);
     assert.deepEqual(await reviewPairs(last.childId), []);
 
+    // Born the same day as the shielded child, elsewhere, and nobody's likely match of her: no shield.
+    const stranger = upserted(outcomes[8]);
+    assert.equal(stranger.created, true);
+    const { rows: [strangerFlag] } = await sql<{ shielded: boolean }>`SELECT shielded FROM children WHERE id = ${stranger.childId}`.execute(t.database.db);
+    assert.equal(strangerFlag?.shielded, false);
+
     const after = (await sql<{ n: number }>`SELECT count(*)::integer AS n FROM children`.execute(t.database.db)).rows[0]!.n;
-    assert.equal(after - before, 4, 'four new children: B-0, B-4, B-6 and B-7');
+    assert.equal(after - before, 5, 'five new children: B-0, B-4, B-6, B-7 and B-8');
     const { rows: audited } = await sql<{ child_id: string }>`
       SELECT child_id FROM audit_entries WHERE action = 'create' AND basis = 'feed from gp-system' AND child_id IN (${first.childId}, ${reviewed.childId}, ${last.childId}, ${follower.childId})`.execute(t.database.db);
     assert.equal(audited.length, 4, 'every new child has its audit entry');

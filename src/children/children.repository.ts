@@ -162,20 +162,17 @@ export async function findChildIdsByBlindIndexForEach(db: DbOrTx, probes: readon
 }
 
 /**
- * Which probes share any value with a shielded child (positions into `probes`): a column read,
- * nothing opened. Shielded children are few, so they are joined as a set rather than looked up
- * once per shared value.
+ * Every blind-index value of these kinds that a shielded child holds. Shielded children are a few
+ * in a thousand, so this is read whole (through the partial index of shielded ids) rather than
+ * joined against each incoming record's posting lists, which at national scale almost always
+ * hold some shielded child.
  */
-export async function findProbesSharingWithShielded(db: DbOrTx, probes: readonly (readonly BlindIndexEntry[])[]): Promise<Set<number>> {
-  const { positions, kinds, values } = flattenProbes(probes);
-  if (positions.length === 0) return new Set();
-  const { rows } = await sql<{ probe: number }>`
-    SELECT DISTINCT p.probe
-    FROM child_blind_index b
-    JOIN unnest(${positions}::integer[], ${kinds}::text[], ${values}::bytea[]) AS p(probe, kind, value)
-      ON b.kind = p.kind AND b.value = p.value
-    WHERE b.child_id IN (SELECT id FROM children WHERE shielded)`.execute(db);
-  return new Set(rows.map((r) => r.probe));
+export async function findShieldedChildrenEntries(db: DbOrTx, kinds: readonly BlindIndexEntry['kind'][]): Promise<{ childId: string; kind: BlindIndexEntry['kind']; value: Buffer }[]> {
+  const { rows } = await sql<{ child_id: string; kind: BlindIndexEntry['kind']; value: Buffer }>`
+    SELECT b.child_id, b.kind, b.value
+    FROM children c JOIN child_blind_index b ON b.child_id = c.id
+    WHERE c.shielded AND b.kind = ANY(${kinds}::text[])`.execute(db);
+  return rows.map((r) => ({ childId: r.child_id, kind: r.kind, value: r.value }));
 }
 
 /** Many probes' entries as parallel arrays, each entry tagged with its probe's position. */

@@ -10,7 +10,7 @@ import {
   findChildIdsBlockedThenRanked,
   findChildIdsByBlindIndex,
   findChildIdsByBlindIndexForEach,
-  findProbesSharingWithShielded,
+  findShieldedChildrenEntries,
   findSealedChild,
   findSealedChildren,
   findSealedPersonFields,
@@ -206,9 +206,9 @@ export class ChildrenService {
     return findChildIdsByBlindIndexForEach(db, probes, options.limit, options);
   }
 
-  /** Positions of the probes sharing any blind-index value with a shielded child (nothing opened). */
-  probesSharingWithShielded(probes: readonly (readonly BlindIndexEntry[])[], db: DbOrTx = this.deps.db): Promise<Set<number>> {
-    return findProbesSharingWithShielded(db, probes);
+  /** The blind-index values of these kinds that shielded children hold, each with its child. */
+  shieldedEntries(kinds: readonly BlindIndexKind[], db: DbOrTx = this.deps.db): Promise<{ childId: string; kind: BlindIndexKind; value: Buffer }[]> {
+    return findShieldedChildrenEntries(db, kinds);
   }
 
   /**

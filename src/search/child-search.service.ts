@@ -9,7 +9,7 @@ import type { Child } from '../children/child-identity.js';
 import { isValidNhsNumber, normaliseNhsNumber } from '../children/nhs-number.js';
 import type { ChildSearchQuery } from './child-search-query.js';
 import { findCandidatesToOpen, findRankedCandidates } from './child-search.repository.js';
-import { likeness } from './likeness.js';
+import { LIKELY_SCORE, likeness } from './likeness.js';
 import { SealedCandidate } from './sealed-candidate.js';
 
 export type { ChildSearchQuery } from './child-search-query.js';
@@ -31,7 +31,7 @@ export interface ChildSearchResult {
 
 const MAX_RESULTS = 10;
 /** Blind-index kinds a search blocks on and ranks by, with what a shared value adds. */
-const SEARCH_KEYS = {
+export const SEARCH_KEYS = {
   blocking: { nhs_number: 8, dob: 4, dob_swapped: 4, dob_year_family_metaphone: 2 },
   ranking: { given_name_metaphone: 1 },
 } as const;
@@ -116,7 +116,7 @@ export class ChildSearchService {
       sex: child.row.sex,
       shielded: child.row.shielded,
       council: { name: child.row.council_name ?? 'Unknown council', officeHoursPhone: child.row.office_hours_phone, emergencyDutyPhone: child.row.emergency_duty_phone },
-      likeness: score >= 95 ? 'exact' : score >= 80 ? 'close' : 'possible',
+      likeness: score >= 95 ? 'exact' : score >= LIKELY_SCORE ? 'close' : 'possible',
       because,
     }));
   }
