@@ -1,13 +1,14 @@
 import type { MatchRecord } from './match-record.js';
 import { identifiersConflict, twinOrKnownByMiddleName, vetoRule } from './comparisons.js';
-import type { Scorer } from './model.js';
+import { probabilityFromWeight, weightFromProbability, type Scorer } from './model.js';
 
 export interface ClusterOptions {
   threshold: number;
   /**
-   * Before two groups are joined, every pair across them is scored; if any pair is at or below
-   * this probability the evidence says they are different people and the join is refused. This
-   * stops chains (A≈B, B≈C, A≠C) from turning into one over-merged cluster.
+   * Before two groups are joined, every pair across them is scored; if the evidence on any pair
+   * would leave it at or below this probability from even odds (its match weight without the
+   * prior), the records say they are different people and the join is refused. This stops chains
+   * (A≈B, B≈C, A≠C) from turning into one over-merged cluster.
    */
   conflictProbability: number;
   /** Groups whose join would need more cross checks than this are not joined automatically. */
@@ -26,8 +27,8 @@ export interface Clustering {
 /**
  * Connected components over pairs scoring at or above the threshold, built strongest edge first,
  * with guards against over-merging: pairs a veto rule covers (twins, household namesakes) never join, nor pairs that
- * may be twins or one child known by a middle name (a person decides those); when two groups join, no pair across them
- * may be strongly negative, and records with different strong identifiers must themselves score
+ * may be twins or one child known by a middle name (a person decides those); when two groups join, the evidence on no
+ * pair across them may be strongly negative, and records with different strong identifiers must themselves score
  * above the threshold.
  */
 export function clusterPairs(records: readonly MatchRecord[], pairs: Uint32Array, probabilities: Float64Array, scorer: Scorer, options: ClusterOptions): Clustering {
@@ -89,8 +90,12 @@ function canJoin(records: readonly MatchRecord[], A: readonly number[], B: reado
       if (twinOrKnownByMiddleName(a, b)) return false;
       // The edge itself already passed the threshold; only chains need the cross checks.
       if (single) continue;
-      const p = scorer.probability(a, b);
-      if (p <= options.conflictProbability) return false;
+      const weight = scorer.matchWeight(a, b);
+      // The evidence alone, without the prior: a pair inside a chain is not two records drawn at
+      // random, and with the prior a pair whose fields are mostly missing (no evidence either way)
+      // scored ≤ 0.01 and blocked joins its own duplicates made (fake_1000: 23 true pairs).
+      if (weight - scorer.priorWeight <= weightFromProbability(options.conflictProbability)) return false;
+      const p = probabilityFromWeight(weight);
       // Two different strong identifiers may share a cluster only if that pair is itself a confident match.
       if (identifiersConflict(a, b) && p < options.threshold) return false;
     }
