@@ -3,7 +3,7 @@ import { jaroWinkler } from './jaro-winkler.js';
 import { areGivenNameVariants } from './name-variants.js';
 import { compareDob, DOB_LEVELS } from './dob.compare.js';
 import { postcodeParts } from './postcode.js';
-import { adjacentTransposition, oneSubstitution } from './edit-distance.js';
+import { adjacentTransposition, levenshtein, oneSubstitution } from './edit-distance.js';
 import { addressSimilarity } from './address.similarity.js';
 
 /** Level index meaning "one side is missing": no evidence either way. */
@@ -47,13 +47,22 @@ function isSwapped(a: MatchRecord, b: MatchRecord): boolean {
   return swapAnswer;
 }
 
+/**
+ * One given name written with and without a space (Mary Ann / Maryann, or a stray space typed
+ * inside a name): the first two words of one record run together are the other's given name.
+ */
+function givenWrittenApart(a: MatchRecord, b: MatchRecord): boolean {
+  const joined = (r: MatchRecord): string | null => (r.middle[0] ? `${r.given ?? ''}${r.middle[0]}` : null);
+  return joined(a) === b.given || joined(b) === a.given;
+}
+
 function compareGiven(a: MatchRecord, b: MatchRecord): number {
   if (!a.given || !b.given) {
     // A given name entered in the family-name box alone still tells us something.
     return MISSING;
   }
   const level = GIVEN;
-  if (a.given === b.given) return level['exact'];
+  if (a.given === b.given || givenWrittenApart(a, b)) return level['exact'];
   if (isSwapped(a, b)) return level['swapped_with_family'];
   if (areGivenNameVariants(a.given, b.given)) return level['known_variant'];
   const jw = jaroWinkler(a.given, b.given);
@@ -193,7 +202,8 @@ function oneNameWrittenTwice(a: MatchRecord, b: MatchRecord, givenLevel: number)
  * independence assumption of Fellegi–Sunter would add that up into a confident match. This rule
  * vetoes such pairs. Given names say two children when:
  *
- * - they are clearly different (below every spelling, sound and variant level); or
+ * - they are clearly different (below every spelling, sound and variant level, and more than one
+ *   keying slip apart: `oneKeyingSlip`); or
  * - they are not one name written twice (the same, or spellings ≥ 0.92 Jaro–Winkler alike) AND
  *   both records carry an NHS number AND the numbers differ by more than a keying slip. Twins
  *   whose names happen to meet (one's first name is the other's middle name, or the names sound
@@ -226,8 +236,24 @@ export function looksLikeTwins(a: MatchRecord, b: MatchRecord): boolean {
   if (identifiersAgree(a, b)) return false;
   if (!SAME_FAMILY.has(compareFamily(a, b))) return false;
   const given = compareGiven(a, b);
-  if (given === GIVEN['different'] || given === GIVEN['jw_0.7']) return true;
+  if (given === GIVEN['different'] || given === GIVEN['jw_0.7']) return !oneKeyingSlip(a, b);
   return identifiersConflict(a, b) && !oneNameWrittenTwice(a, b, given);
+}
+
+/**
+ * Given names one keying slip apart (one letter wrong, missing, extra, or two neighbours swapped:
+ * Jack / Jadk, Sylvie / Syivie), with the first letter and recorded sex agreeing: one name
+ * mistyped, not two children. Jaro–Winkler already puts a slip near the end of a name at 0.88 or
+ * more (Lily / Lila); this is the same slip earlier in a short name, which it scores below 0.88.
+ * Rhyming twin names differ in the first letter (Jack / Zack, Aiden / Jaden) and stay twins. Of
+ * the 21,811 pairs of the demo generator's 210 common given names the rule calls clearly
+ * different, 3 are one slip apart with one initial (Jake / Jade, Luca / Luna, Eoin / Erin), each
+ * a boy's and a girl's name, which a recorded sex tells apart.
+ */
+function oneKeyingSlip(a: MatchRecord, b: MatchRecord): boolean {
+  if (!a.given || !b.given || a.given.length < 4 || b.given.length < 4 || a.given[0] !== b.given[0]) return false;
+  if (a.sex && b.sex && a.sex !== b.sex) return false;
+  return levenshtein(a.given, b.given, 1) <= 1 || adjacentTransposition(a.given, b.given);
 }
 
 /** Comparison levels by comparison name, as an explanation lists them ("missing" when absent). */

@@ -112,6 +112,18 @@ describe('the twin rule, on the product’s model', () => {
     }
   });
 
+  test('a given name mistyped by one keying slip, or written with a space, is one child; rhyming names are twins', () => {
+    for (const [x, y] of [['Jack', 'Jadk'], ['Sylvie', 'Syivie'], ['Maryann', 'Mary Ann'], ['Emma', 'E mma']] as const) {
+      assert.equal(vetoRule(child(x, null), child(y, null)), null, `${x} / ${y}`);
+    }
+    for (const [x, y] of [['Jack', 'Zack'], ['Harry', 'Barry'], ['Ava', 'Ada']] as const) {
+      assert.equal(vetoRule(child(x, null), child(y, null)), 'twins', `${x} / ${y}`);
+    }
+    // One slip apart, but a boy and a girl: twins (Luca and Luna).
+    const boy = normaliseRecord({ given_name: 'Luca', family_name: 'Fairclough', dob: '2014-08-19', sex: 'M', postcode: 'LS6 2AB', address: '9 Kirkstall Lane' }, 0, 0, 'YYYY-MM-DD');
+    assert.equal(vetoRule(boy, child('Luna', null)), 'twins');
+  });
+
   test('an NHS number written twice with one keying slip is one child, whatever the given names say', () => {
     // One digit wrong, and two neighbouring digits swapped: two valid NHS numbers never differ so.
     for (const slipped of ['9434765918', '9434756919']) {
