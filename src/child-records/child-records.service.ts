@@ -16,7 +16,7 @@ import { findOrganisationByCode } from '../organisations/organisations.repositor
 import type { ChildSearchService, ChildSearchResult } from '../search/child-search.service.js';
 import { isUuid } from '../involvements/field-errors.js';
 import { forEachAtMost } from '../platform/async/at-most.js';
-import { recordsNearAShieldedChild } from '../search/shielded-neighbours.js';
+import { ShieldedNeighbours } from '../search/shielded-neighbours.js';
 import { IDENTIFIER_COLUMN, readChildRecordView, SHIELD_REASON_COLUMN, type ChildRecordView } from './child-record-view.js';
 import { SignpostService } from '../involvements/signpost.service.js';
 import { OnlineMatcher, type MatchCandidate } from '../matching/online-match.js';
@@ -230,9 +230,10 @@ export class ChildRecordsService {
       }
     }
     const single: SourceBatchRecord[] = [];
+    const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db);
     // Each round stores at least its first record or sends it the single way, so rounds shrink.
     while (round.length > 0) {
-      const plan = await this.#planSourceRound(round);
+      const plan = await this.#planSourceRound(round, shielded);
       single.push(...plan.single);
       try {
         const created = await this.#storeSourceBatch(viewer, system, plan.store, requestId);
@@ -262,7 +263,7 @@ export class ChildRecordsService {
    * blocking values with an earlier record of the round; and those that go the single way,
    * already known to the source, near a shielded child, or certain enough to link automatically.
    */
-  async #planSourceRound(round: readonly SourceBatchRecord[]): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[] }> {
+  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[] }> {
     const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
     const probes = round.map((c) => this.#matcher.blockingEntries(c.record.identity));
     const later = OnlineMatcher.blockedByEarlier(probes);
@@ -278,7 +279,7 @@ export class ChildRecordsService {
     const open = round.flatMap((_, i) => (single.has(i) || later.has(i) ? [] : [i]));
     // upsertFromSource decides exactly whether a shield follows (#insert); a record the search
     // could show a shielded child for as a likely match goes that way.
-    const nearShield = await recordsNearAShieldedChild(this.#children, open.map((i) => round[i]!.record.identity), this.deps.db);
+    const nearShield = await shielded.near(open.map((i) => round[i]!.record.identity));
     const unshielded: number[] = [];
     open.forEach((i, k) => {
       if (nearShield.has(k)) single.add(i);
