@@ -20,8 +20,8 @@ const DOB_WORDS: Partial<Record<DobLevel, string>> = {
 export const MIN_SCORE = 62;
 /** From this score a result is a likely match ('close' or 'exact'), not a 'possible' one: what a shield follows. */
 export const LIKELY_SCORE = 80;
-/** The most the date of birth and the first name can add (an exact date; a first name alike). */
-const MOST_WITHOUT_FAMILY_NAME = DOB_POINTS.exact + 30;
+/** The most the date of birth and the first name can add (the best date level; a first name alike). */
+const MOST_WITHOUT_FAMILY_NAME = Math.max(...Object.values(DOB_POINTS)) + 30;
 
 function bestSimilarity(a: string, options: readonly string[]): number {
   const left = normaliseName(a);
