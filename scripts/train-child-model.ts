@@ -54,6 +54,12 @@ model.comparisons = model.comparisons.map((c, ci) => {
   return { ...c, levels: c.levels.map((l, li) => ({ ...l, m: (counts[li] ?? 0) / total })) };
 });
 model.training['m_from'] = `${String(pairs)} labelled synthetic near-duplicate pairs`;
+// The trainer re-estimates the prior from the candidates with EM's m, which on this population is
+// the household's (it came out 30 times the rules' estimate); the online thresholds were declared
+// against the rules' prior, so that one is kept.
+model.training['prior_from_em_m'] = model.prior;
+model.prior = Number(model.training['rulePrior']);
+delete model.training['prior_iterations'];
 model.termFrequencies = pruneTermFrequencies(model.termFrequencies, records.length);
 model.training['trained_on'] = `demo generator seed ${String(seed)}, ${String(count)} children`;
 writeFileSync(CHILD_MODEL_PATH, `${serialiseModel(model)}\n`);

@@ -98,9 +98,20 @@ function compareFamily(a: MatchRecord, b: MatchRecord): number {
   return level['different'];
 }
 
+/**
+ * The date-of-birth levels of `compareDob`, with one more before "different": two keying slips
+ * (at most two digits of the written date wrong, missing or extra), as in Splink's edit-distance
+ * levels on dates. Dates that far apart are still "different" to the household-namesakes rule
+ * (siblings' dates of birth can be two digits apart), so the extra level lives only here.
+ */
+const DOB_COMPARISON_LEVELS = [...DOB_LEVELS.filter((l) => l !== 'different'), 'two_digits', 'different'] as const;
+const DOB_TWO_DIGITS = DOB_COMPARISON_LEVELS.indexOf('two_digits');
+
 function compareDobLevel(a: MatchRecord, b: MatchRecord): number {
   if (!a.dob || !b.dob) return MISSING;
-  return DOB_LEVELS.indexOf(compareDob(a.dob, b.dob));
+  const level = compareDob(a.dob, b.dob);
+  if (level === 'different' && levenshtein(a.dob.text, b.dob.text, 2) <= 2) return DOB_TWO_DIGITS;
+  return DOB_COMPARISON_LEVELS.indexOf(level);
 }
 
 function comparePostcode(a: MatchRecord, b: MatchRecord): number {
@@ -166,7 +177,7 @@ export function identifiersAgree(a: MatchRecord, b: MatchRecord): boolean {
 export const COMPARISONS: readonly Comparison[] = [
   { name: 'given_name', levels: GIVEN_LEVELS, compare: compareGiven, termFrequency: { level: 0, value: (r) => r.given } },
   { name: 'family_name', levels: FAMILY_LEVELS, compare: compareFamily, termFrequency: { level: 0, value: (r) => r.family } },
-  { name: 'dob', levels: DOB_LEVELS, compare: compareDobLevel },
+  { name: 'dob', levels: DOB_COMPARISON_LEVELS, compare: compareDobLevel },
   { name: 'sex', levels: ['same', 'different'], compare: (a, b) => (!a.sex || !b.sex ? MISSING : a.sex === b.sex ? 0 : 1) },
   { name: 'postcode', levels: ['exact', 'sector', 'district', 'area', 'different'], compare: comparePostcode, termFrequency: { level: 0, value: (r) => r.postcode } },
   { name: 'address', levels: ['exact', 'similar_0.8', 'similar_0.5', 'similar_0.25', 'different'], compare: compareAddress },

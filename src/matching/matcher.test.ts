@@ -6,7 +6,7 @@ import { normaliseRecord } from './record.normalise.js';
 import { runBatch, DEFAULT_THRESHOLD } from './batch.js';
 import { Scorer, parseModel, serialiseModel } from './model.js';
 import type { MatchRecord } from './match-record.js';
-import { twinOrKnownByMiddleName, vetoRule } from './comparisons.js';
+import { COMPARISONS, twinOrKnownByMiddleName, vetoRule } from './comparisons.js';
 import { childScorer } from './child-model.js';
 import { AUTO_LINK_THRESHOLD, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
 
@@ -218,4 +218,15 @@ test('the score of a pair does not depend on which record comes first', () => {
     }),
     { numRuns: 2000, seed: 42 },
   );
+});
+
+test('a date of birth two keying slips out has its own level, yet still keeps same-home namesakes apart', () => {
+  const dob = COMPARISONS.find((c) => c.name === 'dob');
+  assert.ok(dob);
+  const person = (date: string): MatchRecord => normaliseRecord({ given_name: 'Maria', family_name: 'Lopez', dob: date, postcode: 'LS6 2AB', address: '9 Kirkstall Lane' }, 0, 0, 'YYYY-MM-DD');
+  const level = (x: string, y: string): string | undefined => dob.levels[dob.compare(person(x), person(y))];
+  assert.equal(level('1982-07-23', '1972-07-25'), 'two_digits');
+  assert.equal(level('2009-12-21', '2011-01-21'), 'different');
+  // Siblings of one name whose dates happen to be two digits apart are namesakes, not one child.
+  assert.equal(vetoRule(person('2012-03-14'), person('2015-03-24')), 'household_namesakes');
 });
