@@ -104,7 +104,7 @@ for (const children of sizes) {
     }
     if (scenarios.includes('audit')) {
       const audit = await benchAudit(world, { entries: positive('audit-entries', values['audit-entries']), runs: load.runs });
-      console.log(`  audit, ${audit.entries} entries: insert ${audit.insertPerSecond}/s | seal ${audit.sealPerSecond}/s | verify ${audit.verifyPerSecond}/s (one thread ${audit.verifyOneThreadPerSecond}/s) | raw SHA-256 ${audit.rawSha256PerSecond}/s | verify ÷ SHA-256 ${audit.verifyVsSha256}`);
+      console.log(`  audit, ${audit.entries} entries: insert ${audit.insertPerSecond}/s | seal ${audit.sealPerSecond}/s | verify ${audit.verifyPerSecond}/s (one thread ${audit.verifyOneThreadPerSecond}/s, one per core ${audit.verifyThreadPerCorePerSecond}/s) | raw SHA-256 ${audit.rawSha256PerSecond}/s | verify ÷ SHA-256 ${audit.verifyVsSha256}`);
       result['audit'] = audit;
     }
     if (scenarios.includes('dedupe')) {

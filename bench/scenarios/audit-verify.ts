@@ -40,6 +40,7 @@ export async function benchAudit(world: WorldContext, options: { entries: number
     sealPerSecond: pick((r) => r.sealPerSecond),
     verifyPerSecond,
     verifyOneThreadPerSecond: pick((r) => r.verifyOneThreadPerSecond),
+    verifyThreadPerCorePerSecond: pick((r) => r.verifyThreadPerCorePerSecond),
     rawSha256PerSecond,
     verifyVsSha256: Math.round((verifyPerSecond / rawSha256PerSecond) * 1000) / 1000,
   };

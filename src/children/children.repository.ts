@@ -192,41 +192,6 @@ function flattenProbes(probes: readonly (readonly BlindIndexEntry[])[], weightOf
   return { positions, kinds, values, weights };
 }
 
-/**
- * Two steps, for look-ups whose cheap keys are shared by hundreds of children: children sharing any
- * `blocking` value (weighted, at most `blockedLimit`, best first), then each of those re-ranked by
- * the `ranking` values it also holds, checked child by child through the primary key. The ranking
- * values are common ones (a given name's sound is shared by thousands of children at national
- * scale), so they are never scanned as posting lists, only probed for children already blocked.
- * Each result says whether the child is shielded (a column read, nothing opened).
- */
-export async function findChildIdsBlockedThenRanked(
-  db: DbOrTx,
-  blocking: readonly WeightedEntry[],
-  ranking: readonly WeightedEntry[],
-  limits: { blocked: number; results: number },
-): Promise<{ childId: string; hits: number; shielded: boolean }[]> {
-  if (blocking.length === 0) return [];
-  const { rows } = await sql<{ child_id: string; hits: number; shielded: boolean }>`
-    WITH blocked AS (
-      SELECT b.child_id, sum(p.weight)::integer AS hits
-      FROM child_blind_index b
-      JOIN unnest(${blocking.map((e) => e.kind)}::text[], ${blocking.map((e) => e.value)}::bytea[], ${blocking.map((e) => e.weight)}::integer[]) AS p(kind, value, weight)
-        ON b.kind = p.kind AND b.value = p.value
-      GROUP BY b.child_id
-      ORDER BY hits DESC, b.child_id
-      LIMIT ${limits.blocked})
-    SELECT c.child_id, (c.hits + coalesce((
-      SELECT sum(r.weight)
-      FROM unnest(${ranking.map((e) => e.kind)}::text[], ${ranking.map((e) => e.value)}::bytea[], ${ranking.map((e) => e.weight)}::integer[]) AS r(kind, value, weight)
-      WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = r.kind AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits,
-      (SELECT ch.shielded FROM children ch WHERE ch.id = c.child_id) AS shielded
-    FROM blocked c
-    ORDER BY hits DESC, c.child_id
-    LIMIT ${limits.results}`.execute(db);
-  return rows.map((r) => ({ childId: r.child_id, hits: r.hits, shielded: r.shielded }));
-}
-
 /** A blind-index value with the weight a shared value adds to a candidate's rank. */
 export interface WeightedEntry extends BlindIndexEntry {
   weight: number;

@@ -7,7 +7,6 @@ import {
   childExists,
   countChildren,
   deleteChildKeyAndIndex,
-  findChildIdsBlockedThenRanked,
   findChildIdsByBlindIndex,
   findChildIdsByBlindIndexForEach,
   findShieldedChildrenEntries,
@@ -209,22 +208,6 @@ export class ChildrenService {
   /** The blind-index values of these kinds that shielded children hold, each with its child. */
   shieldedEntries(kinds: readonly BlindIndexKind[], db: DbOrTx = this.deps.db): Promise<{ childId: string; kind: BlindIndexKind; value: Buffer }[]> {
     return findShieldedChildrenEntries(db, kinds);
-  }
-
-  /**
-   * Candidates blocked on the entries of the `blocking` kinds, then re-ranked by the entries of
-   * the `ranking` kinds they also hold (common values probed per child, never scanned); entries of
-   * other kinds are not used.
-   */
-  findCandidatesBlockedThenRanked(
-    entries: readonly BlindIndexEntry[],
-    weights: { blocking: Partial<Record<BlindIndexKind, number>>; ranking: Partial<Record<BlindIndexKind, number>> },
-    limits: { blocked: number; results: number },
-    db: DbOrTx = this.deps.db,
-  ): Promise<{ childId: string; hits: number; shielded: boolean }[]> {
-    const weighted = (table: Partial<Record<BlindIndexKind, number>>) =>
-      entries.flatMap((e) => (table[e.kind] === undefined ? [] : [{ ...e, weight: table[e.kind]! }]));
-    return findChildIdsBlockedThenRanked(db, weighted(weights.blocking), weighted(weights.ranking), limits);
   }
 
   /** Candidate children sharing blind-index values with the probe, most shared first. */
