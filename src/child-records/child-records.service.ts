@@ -407,9 +407,14 @@ export class ChildRecordsService {
       if (!found) return null;
       const { childId, facts } = found;
       const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
-      await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'view', childId, basis: decision.basis, reason: statedReason, outcome: decision.allow ? 'allowed' : 'refused', requestId });
-      if (!decision.allow) return null;
-      const child = await this.#children.read(childId, tx);
+      const entry = { ...auditActor(viewer), action: 'view' as const, childId, basis: decision.basis, reason: statedReason, requestId };
+      if (!decision.allow) {
+        await this.deps.audit.record(tx, { ...entry, outcome: 'refused' });
+        return null;
+      }
+      // The statement that reads the child writes the look's entry too (a shredded child's look is
+      // still recorded): every round trip costs the service's one thread twice over.
+      const child = await this.#children.read(childId, tx, this.deps.audit.stamp({ ...entry, outcome: 'allowed' }));
       if (!child) return null;
       // CP-IS: a flagged child looked at from outside its council tells the council and the lead
       // professional, in this transaction; the full record has read the flags already.

@@ -1,10 +1,12 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type InferResult, type Selectable } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
 import type { ChildrenTable } from '../platform/db/schema.js';
 import type { BlindIndexEntry } from './blind-index.js';
 import type { PreparedChild } from './child-sealer.js';
 import type { SealedIdentity } from './child-crypto.js';
 import type { ChildFacts } from './child-identity.js';
+import type { StampedAuditEntry } from '../audit/audit-entry.js';
+import { auditEntriesInsert } from '../audit/audit.repository.js';
 
 /**
  * Writes prepared children, their wrapped keys and blind indexes in ONE statement: three
@@ -62,9 +64,13 @@ export async function childExists(db: DbOrTx, childId: string): Promise<boolean>
   return row !== undefined;
 }
 
-/** The child's row with its wrapped key (null key columns once the child has been shredded). */
-export function findSealedChild(db: DbOrTx, childId: string) {
-  return db.selectFrom('children')
+/**
+ * The child's row with its wrapped key (null key columns once the child has been shredded). With
+ * `audit`, the same statement writes that entry (a data-modifying CTE, run whatever the read
+ * finds): the look and its record commit together, one round trip instead of two.
+ */
+export async function findSealedChild(db: DbOrTx, childId: string, audit?: StampedAuditEntry) {
+  const query = db.selectFrom('children')
     .leftJoin('child_keys', 'child_keys.child_id', 'children.id')
     .select([
       'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
@@ -72,8 +78,10 @@ export function findSealedChild(db: DbOrTx, childId: string) {
       'children.date_of_birth', 'children.address', 'children.nhs_number', 'children.previous_addresses', 'children.parents_carers',
       'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
     ])
-    .where('children.id', '=', childId)
-    .executeTakeFirst();
+    .where('children.id', '=', childId);
+  if (!audit) return query.executeTakeFirst();
+  const { rows } = await sql<InferResult<typeof query>[number]>`WITH recorded AS (${auditEntriesInsert(db, [audit])}) ${query}`.execute(db);
+  return rows[0];
 }
 
 /** The clear columns of a child's row (ChildFacts), as every read selects them. */

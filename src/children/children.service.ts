@@ -1,5 +1,6 @@
 import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
+import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import type { BlindIndexEntry, BlindIndexKind, IdentityProbe } from './blind-index.js';
 import type { Child, ChildFacts, ChildIdentity, ChildPerson } from './child-identity.js';
 import { ChildSealer, type PreparedChild } from './child-sealer.js';
@@ -73,10 +74,11 @@ export class ChildrenService {
 
   /**
    * The child with its identity opened; null when there is no such child or it has been shredded.
-   * Pass a transaction to read inside it (e.g. after locking the child).
+   * Pass a transaction to read inside it (e.g. after locking the child), and `audit` for the read
+   * to write that entry in the same statement.
    */
-  async read(childId: string, db: DbOrTx = this.deps.db): Promise<Child | null> {
-    return (await this.#open(childId, db))?.child ?? null;
+  async read(childId: string, db: DbOrTx = this.deps.db, audit?: StampedAuditEntry): Promise<Child | null> {
+    return this.#openRow(await findSealedChild(db, childId, audit))?.child ?? null;
   }
 
   /**
