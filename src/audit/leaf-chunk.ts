@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../platform/db/database.js';
-import { entryLeafHash } from './audit-entry.js';
+import { leafHashOf } from './merkle.js';
 import { leavesWithEntries, type LeafWithEntry } from './audit.repository.js';
 
 /** A half-open run of leaf indexes [from, to) checked as one piece of work. */
@@ -46,7 +46,7 @@ export function checkLeaves(chunk: LeafChunk, leaves: readonly LeafWithEntry[]):
     if (!leaf) return stop(i, `a signed checkpoint covers ${chunk.total} entries but leaf ${index} is missing`);
     if (leaf.leafIndex !== index) return stop(i, `leaf ${index} is missing`);
     if (!leaf.entry) return stop(i, `the entry sealed at index ${index} has been removed`);
-    if (leaf.leafHash.length !== HASH_BYTES || !entryLeafHash(leaf.entry).equals(leaf.leafHash)) {
+    if (leaf.leafHash.length !== HASH_BYTES || !leafHashOf(leaf.entry.salt, leaf.entry.canonical).equals(leaf.leafHash)) {
       return stop(i, `the entry at index ${index} has been changed or moved`);
     }
     hashes.set(leaf.leafHash, i * HASH_BYTES);
