@@ -60,7 +60,11 @@ export function canonicalEntry(entry: StoredAuditEntry): Buffer {
   return Buffer.concat([entry.salt, Buffer.from(canonicalJson(entry), 'utf8')]);
 }
 
-/** leafHash(canonicalEntry(entry)), computed without the intermediate buffers (the hot path). */
+/**
+ * leafHash(canonicalEntry(entry)), computed without the intermediate buffers: the reference an
+ * outside auditor recomputes from an export. The sealer and the verifier hash the same text as
+ * PostgreSQL builds it from the row (canonicalEntriesByIds), held to this by canonical-text.test.ts.
+ */
 export function entryLeafHash(entry: StoredAuditEntry): Buffer {
   return leafHashOf(entry.salt, canonicalJson(entry));
 }

@@ -2,12 +2,11 @@ import { inTransaction, type Db } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { Clock } from '../platform/time/clock.js';
 import type { Logger } from '../platform/logging/logger.js';
-import { entryLeafHash } from './audit-entry.js';
 import {
-  currentSnapshot, entriesByIds, entryIdsFinishedBetween, insertCheckpoint, insertLeaves, latestCheckpoint, latestSealerState, lockSealer, snapshotXmin,
+  canonicalEntriesByIds, currentSnapshot, entryIdsFinishedBetween, insertCheckpoint, insertLeaves, latestCheckpoint, latestSealerState, lockSealer, snapshotXmin,
 } from './audit.repository.js';
 import { CheckpointSigner } from './checkpoint.js';
-import { MerkleFrontier } from './merkle.js';
+import { leafHashOf, MerkleFrontier } from './merkle.js';
 import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
 
 /** Entries hashed and appended per statement; bounds memory however large the backlog. */
@@ -48,9 +47,10 @@ export async function sealAudit(deps: { db: Db; signer: CheckpointSigner; clock:
     const startSize = frontier.treeSize;
     const ids = await entryIdsFinishedBetween(tx, { after: state?.sealed_snapshot ?? null, upTo });
     for (let at = 0; at < ids.length; at += BATCH) {
-      const entries = await entriesByIds(tx, ids.slice(at, at + BATCH));
+      // The same canonical text the verifier reads (canonical-text.test.ts holds it to audit-entry.ts).
+      const entries = await canonicalEntriesByIds(tx, ids.slice(at, at + BATCH));
       const leaves = entries.map((entry) => {
-        const hash = entryLeafHash(entry);
+        const hash = leafHashOf(entry.salt, entry.canonical);
         const leafIndex = frontier.treeSize;
         frontier.append(hash);
         return { leafIndex, entryId: entry.id, leafHash: hash };

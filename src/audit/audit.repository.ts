@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx, Tx } from '../platform/db/database.js';
-import type { AuditEntry, StampedAuditEntry, StoredAuditEntry } from './audit-entry.js';
+import type { AuditEntry, StampedAuditEntry } from './audit-entry.js';
 
 /** Inserts one entry; a trigger stamps `entry_xid` with the writing transaction's id, which the sealer reads. */
 export async function insertAuditEntry(db: DbOrTx, entry: AuditEntry, salt: Buffer): Promise<void> {
@@ -102,15 +102,6 @@ export async function countCheckpoints(db: DbOrTx): Promise<number> {
   return row.n;
 }
 
-/** Each column under its StoredAuditEntry name, so rows are entries as they arrive (no copying). */
-const entryColumns = [
-  'id', 'actor_user_id as actorUserId', 'actor_api_client as actorApiClient', 'actor_organisation_id as actorOrganisationId',
-  'actor_role as actorRole', 'action', 'child_id as childId', 'basis', 'reason', 'outcome', 'request_id as requestId', 'salt',
-] as const;
-
-/** The time as UTC text to the microsecond: the column's full precision, exactly as hashed. */
-const occurredAtText = sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurredAt');
-
 /**
  * Ids of the entries whose transactions had finished in `upTo` but not in `after` (the previous
  * round's snapshot; null before the first round), in id order. Ids first, rows after, because
@@ -130,21 +121,7 @@ export async function entryIdsFinishedBetween(db: DbOrTx, range: { after: string
   return JSON.parse(rows[0]!.ids) as number[];
 }
 
-/**
- * The entries with these ids (sorted ascending), in id order; missing ones are simply absent.
- * Ids that are dense — the usual case, as entries are sealed in id order — are read as one range
- * of the primary key, far cheaper than one index lookup per id; sparse ones by lookup. (Measured:
- * plain rows parse faster here than a json_agg document, whose building costs the server more.)
- */
-export async function entriesByIds(db: DbOrTx, ids: readonly number[]): Promise<StoredAuditEntry[]> {
-  if (ids.length === 0) return [];
-  const range = idRange(ids);
-  let query = db.selectFrom('audit_entries').select([...entryColumns, occurredAtText]);
-  query = range.dense ? query.where('id', '>=', range.first).where('id', '<=', range.last) : query.where('id', '=', sql<number>`ANY(${[...ids]}::bigint[])`);
-  return onlyWanted(await query.orderBy('id').execute(), ids, range);
-}
-
-/** An entry as the verifier reads it: its salt and its canonical text, built by PostgreSQL. */
+/** An entry as the sealer and the verifier read it: its salt and its canonical text, built by PostgreSQL. */
 export interface CanonicalEntry {
   id: number;
   salt: Buffer;
@@ -165,7 +142,12 @@ const canonicalText = sql<string>`'[' || id::text || ',' || to_json(to_char(occu
   || ',' || to_json(action)::text || ',' || coalesce(to_json(child_id)::text, 'null') || ',' || coalesce(to_json(basis)::text, 'null')
   || ',' || coalesce(to_json(reason)::text, 'null') || ',' || to_json(outcome)::text || ',' || coalesce(to_json(request_id)::text, 'null') || ']'`;
 
-/** {@link entriesByIds} as canonical text for hashing (the verifier's read). */
+/**
+ * The entries with these ids (sorted ascending) as canonical text for hashing, in id order;
+ * missing ones are simply absent. Ids that are dense — the usual case, as entries are sealed in id
+ * order — are read as one range of the primary key, far cheaper than one index lookup per id;
+ * sparse ones by lookup.
+ */
 export async function canonicalEntriesByIds(db: DbOrTx, ids: readonly number[]): Promise<CanonicalEntry[]> {
   if (ids.length === 0) return [];
   const range = idRange(ids);
@@ -230,7 +212,7 @@ export interface StoredLeaf {
 
 /**
  * Leaves from `fromIndex` with the entry each names, as canonical text (null when the entry row is
- * gone): the leaves, then their entries as one range read (see entriesByIds) rather than a join
+ * gone): the leaves, then their entries as one range read (see canonicalEntriesByIds) rather than a join
  * doing one lookup per leaf.
  */
 export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: number): Promise<LeafWithEntry[]> {

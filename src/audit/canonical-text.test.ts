@@ -2,9 +2,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../test/test-database.js';
-import { entryLeafHash, type AuditEntry } from './audit-entry.js';
-import { canonicalEntriesByIds, entriesByIds, insertAuditEntries } from './audit.repository.js';
+import { entryLeafHash, type AuditEntry, type StoredAuditEntry } from './audit-entry.js';
+import { canonicalEntriesByIds, insertAuditEntries } from './audit.repository.js';
 import { leafHashOf } from './merkle.js';
 
 /**
@@ -40,7 +41,12 @@ test('PostgreSQL\'s canonical text of an entry is the one JavaScript builds, for
       return { rows: await tx.selectFrom('audit_entries').select('id').orderBy('id', 'desc').limit(entries.length).execute() };
     });
     const ids = rows.map((r) => r.id).sort((a, b) => a - b);
-    const stored = await entriesByIds(database.db, ids);
+    // The row as JavaScript reads it, every column under its StoredAuditEntry name.
+    const stored = await database.db.selectFrom('audit_entries').select([
+      'id', 'actor_user_id as actorUserId', 'actor_api_client as actorApiClient', 'actor_organisation_id as actorOrganisationId', 'actor_role as actorRole',
+      'action', 'child_id as childId', 'basis', 'reason', 'outcome', 'request_id as requestId', 'salt',
+      sql<string>`to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurredAt'),
+    ]).where('id', 'in', ids).orderBy('id').execute() as StoredAuditEntry[];
     const canonical = await canonicalEntriesByIds(database.db, ids);
     assert.equal(canonical.length, stored.length);
     canonical.forEach((c, i) => {
