@@ -230,11 +230,15 @@ export class ChildRecordsService {
       }
     }
     const single: SourceBatchRecord[] = [];
+    // Set when a record going the single way waits for another that does: then they go one at a time.
+    let inOrder = false;
     const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db);
     // Each round stores at least its first record or sends it the single way, so rounds shrink.
     while (round.length > 0) {
       const plan = await this.#planSourceRound(round, shielded);
       single.push(...plan.single);
+      inOrder ||= plan.inOrder;
+      let stored: boolean;
       try {
         const created = await this.#storeSourceBatch(viewer, system, plan.store, requestId);
         plan.store.forEach((record, i) => {
@@ -242,15 +246,24 @@ export class ChildRecordsService {
           if (outcome) outcomes[record.at] = outcome;
           else single.push(record);
         });
+        stored = created.every(Boolean);
       } catch (error) {
         // Another delivery of one of these records got there first: each goes the single way.
         if (!isUniqueViolation(error)) throw error;
         single.push(...plan.store);
+        stored = false;
       }
       round = plan.later;
+      if (!stored) {
+        // Records waiting for this round may wait for one that now goes the single way: all of
+        // them follow it, one at a time in order (a rare path: a clash or a concurrent delivery).
+        single.push(...round);
+        round = [];
+        inOrder = true;
+      }
     }
     single.sort((a, b) => a.at - b.at);
-    await forEachAtMost(RECORDS_AT_ONCE, single, async ({ at }) => {
+    await forEachAtMost(inOrder ? 1 : RECORDS_AT_ONCE, single, async ({ at }) => {
       const { sourceId, input } = records[at]!;
       outcomes[at] = await this.upsertFromSource(viewer, { system, id: sourceId }, input, requestId).catch((error: unknown) => domainErrorOrThrow(error));
     });
@@ -263,16 +276,18 @@ export class ChildRecordsService {
    * blocking values with an earlier record of the round; and those that go the single way,
    * already known to the source, near a shielded child, or certain enough to link automatically.
    */
-  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[] }> {
+  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[]; inOrder: boolean }> {
     const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
     const probes = round.map((c) => this.#matcher.blockingEntries(c.record.identity));
+    // Each record that must wait, with the earlier records of the round it waits for.
     const later = OnlineMatcher.blockedByEarlier(probes);
-    const seen = new Set<string>();
+    const holder = new Map<string, number>();
     round.forEach((c, i) => {
       for (const identifier of c.identifiers) {
         const key = `${identifier.kind}|${identifier.issuer}|${identifier.lookup.toString('base64')}`;
-        if (seen.has(key)) later.add(i);
-        seen.add(key);
+        const first = holder.get(key);
+        if (first === undefined) holder.set(key, i);
+        else later.set(i, [...(later.get(i) ?? []), first]);
       }
     });
     const single = new Set(round.flatMap((c, i) => (known.has(c.identifiers.at(-1)!.lookup.toString('base64')) ? [i] : [])));
@@ -293,7 +308,15 @@ export class ChildRecordsService {
       if (decision.kind === 'link' || scored[k]!.some((c) => c.shielded)) single.add(i);
       else store.push({ ...round[i]!, review: decision.kind === 'review' ? decision.review : [] });
     });
-    return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)) };
+    // A record waiting for one that goes the single way goes the single way too, after it: it must
+    // meet that record (and any shield it takes) in the index, not be stored before it.
+    let inOrder = false;
+    for (const [i, waitsFor] of [...later].sort(([a], [b]) => a - b)) {
+      if (!waitsFor.some((j) => single.has(j))) continue;
+      single.add(i);
+      inOrder = true;
+    }
+    return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), inOrder };
   }
 
   /**

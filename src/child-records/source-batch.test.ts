@@ -93,6 +93,21 @@ describe('a batch of records from one source', () => {
     assert.deepEqual(again, [{ childId: last.childId, created: false, changed: false }], 'sending it again changes nothing');
   });
 
+  test('a record of the same child as an earlier one that a shield follows waits for it, and joins it rather than slipping in unshielded', async () => {
+    const person = { givenNames: 'Araminta', sex: 'female' as const, familyName: 'Fitzwilliam', dateOfBirth: '2010-03-14' };
+    const shielded = await aChild(t, worker, input(person));
+    await t.services.childRecords.shield(worker, shielded, { reason: 'Risk of harm if location known', decidedBy: 'Head of Service', reviewOn: '2027-05-01' }, null);
+    const [first, second] = await t.services.childRecords.upsertManyFromSource(feed, 'gp-system', [
+      { sourceId: 'W-1', input: input({ ...person, ...MOVED }) },
+      { sourceId: 'W-2', input: input({ ...person, ...MOVED }) },
+    ], null);
+    const a = upserted(first);
+    assert.equal(a.created, true);
+    const { rows: [flag] } = await sql<{ shielded: boolean }>`SELECT shielded FROM children WHERE id = ${a.childId}`.execute(t.database.db);
+    assert.equal(flag?.shielded, true, 'the first takes the shield');
+    assert.deepEqual(upserted(second), { childId: a.childId, created: false, changed: true }, 'the second is linked to the first, as it would be sent after it');
+  });
+
   test('new children are matched and stored in the same few statements however many the batch holds', async () => {
     let statements = 0;
     const counting: KyselyPlugin = {

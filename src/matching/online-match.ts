@@ -115,13 +115,14 @@ export class OnlineMatcher {
   }
 
   /**
-   * Positions of the records in a batch that share enough blocking values with an earlier record
-   * of the same batch to be blocked with it, were it stored: such a record must be matched only
-   * once the earlier one is in the index, as it would be had the records come one by one.
+   * The records in a batch that share enough blocking values with an earlier record of the same
+   * batch to be blocked with it, were it stored, each with the positions of those earlier records:
+   * such a record must be matched only once they are in the index, as it would be had the records
+   * come one by one.
    */
-  static blockedByEarlier(batch: readonly (readonly BlindIndexEntry[])[]): Set<number> {
+  static blockedByEarlier(batch: readonly (readonly BlindIndexEntry[])[]): Map<number, number[]> {
     const earlier = new Map<string, number[]>();
-    const blocked = new Set<number>();
+    const blocked = new Map<number, number[]>();
     batch.forEach((entries, i) => {
       const shared = new Map<number, number>();
       for (const e of entries) {
@@ -131,7 +132,8 @@ export class OnlineMatcher {
         else earlier.set(key, []);
         earlier.get(key)!.push(i);
       }
-      if ([...shared.values()].some((score) => score >= MIN_BLOCKING_SCORE)) blocked.add(i);
+      const by = [...shared].flatMap(([j, score]) => (score >= MIN_BLOCKING_SCORE ? [j] : []));
+      if (by.length > 0) blocked.set(i, by);
     });
     return blocked;
   }
