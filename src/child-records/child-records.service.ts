@@ -230,14 +230,14 @@ export class ChildRecordsService {
       }
     }
     const single: SourceBatchRecord[] = [];
-    // Set when a record going the single way waits for another that does: then they go one at a time.
-    let inOrder = false;
+    // Records going the single way in chains: one that waits for another goes after it, in its chain.
+    const chains = new SingleWayChains();
     const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db);
     // Each round stores at least its first record or sends it the single way, so rounds shrink.
     while (round.length > 0) {
       const plan = await this.#planSourceRound(round, shielded);
       single.push(...plan.single);
-      inOrder ||= plan.inOrder;
+      for (const [at, after] of plan.waits) chains.join(at, after);
       let stored: boolean;
       try {
         const created = await this.#storeSourceBatch(viewer, system, plan.store, requestId);
@@ -255,17 +255,19 @@ export class ChildRecordsService {
       }
       round = plan.later;
       if (!stored) {
-        // Records waiting for this round may wait for one that now goes the single way: all of
-        // them follow it, one at a time in order (a rare path: a clash or a concurrent delivery).
+        // Records waiting for this round may wait for one that now goes the single way: all the
+        // single-way records then make one chain, in order (a rare path: a clash or a concurrent
+        // delivery).
         single.push(...round);
         round = [];
-        inOrder = true;
+        for (const record of single) chains.join(record.at, single[0]!.at);
       }
     }
-    single.sort((a, b) => a.at - b.at);
-    await forEachAtMost(inOrder ? 1 : RECORDS_AT_ONCE, single, async ({ at }) => {
-      const { sourceId, input } = records[at]!;
-      outcomes[at] = await this.upsertFromSource(viewer, { system, id: sourceId }, input, requestId).catch((error: unknown) => domainErrorOrThrow(error));
+    await forEachAtMost(RECORDS_AT_ONCE, chains.of(single.map((r) => r.at)), async (chain) => {
+      for (const at of chain) {
+        const { sourceId, input } = records[at]!;
+        outcomes[at] = await this.upsertFromSource(viewer, { system, id: sourceId }, input, requestId).catch((error: unknown) => domainErrorOrThrow(error));
+      }
     });
     return outcomes;
   }
@@ -276,7 +278,7 @@ export class ChildRecordsService {
    * blocking values with an earlier record of the round; and those that go the single way,
    * already known to the source, near a shielded child, or certain enough to link automatically.
    */
-  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[]; inOrder: boolean }> {
+  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[]; waits: [number, number][] }> {
     const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
     const probes = round.map((c) => this.#matcher.blockingEntries(c.record.identity));
     // Each record that must wait, with the earlier records of the round it waits for.
@@ -310,13 +312,14 @@ export class ChildRecordsService {
     });
     // A record waiting for one that goes the single way goes the single way too, after it: it must
     // meet that record (and any shield it takes) in the index, not be stored before it.
-    let inOrder = false;
+    const waits: [number, number][] = [];
     for (const [i, waitsFor] of [...later].sort(([a], [b]) => a - b)) {
-      if (!waitsFor.some((j) => single.has(j))) continue;
+      const singles = waitsFor.filter((j) => single.has(j));
+      if (singles.length === 0) continue;
       single.add(i);
-      inOrder = true;
+      for (const j of singles) waits.push([round[i]!.at, round[j]!.at]);
     }
-    return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), inOrder };
+    return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), waits };
   }
 
   /**
@@ -618,6 +621,38 @@ function canonicalIdentity(identity: ChildIdentity) {
 /** The signpost's flags as the CP-IS rule reads them (every kind; the rule picks its own). */
 function flagFacts(signpost: Signpost): FlagFact[] {
   return signpost.flags.map((f) => ({ kind: f.kind, responsibleCouncilId: f.council.councilId, startedOn: f.startedOn, endedOn: f.endedOn }));
+}
+
+/**
+ * Records of a batch going the single way, grouped so that a record waiting for another goes after
+ * it: chains run side by side, each in record order (a union of "waits for" pairs).
+ */
+class SingleWayChains {
+  readonly #parent = new Map<number, number>();
+
+  join(at: number, after: number): void {
+    const a = this.#root(at);
+    const b = this.#root(after);
+    if (a !== b) this.#parent.set(Math.max(a, b), Math.min(a, b));
+  }
+
+  /** The positions in chains, each chain in order, chains in the order of their first record. */
+  of(positions: readonly number[]): number[][] {
+    const chains = new Map<number, number[]>();
+    for (const at of [...positions].sort((a, b) => a - b)) {
+      const root = this.#root(at);
+      const chain = chains.get(root);
+      if (chain) chain.push(at);
+      else chains.set(root, [at]);
+    }
+    return [...chains.values()];
+  }
+
+  #root(at: number): number {
+    let root = at;
+    for (let up = this.#parent.get(root); up !== undefined; up = this.#parent.get(root)) root = up;
+    return root;
+  }
 }
 
 /** A DomainError is the record's own problem; anything else is the server's and goes on up. */
