@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', '.test-data/', 'bench-results/', 'chaos/results/', 'bin/', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', '.test-data/', 'bench-results/', 'chaos/results/', 'bench/tmp/', 'bin/', 'eslint.config.js'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
