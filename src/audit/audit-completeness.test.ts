@@ -7,6 +7,7 @@ import { anAccount, anOrganisation, TEST_PASSWORD, TEST_TOTP_SECRET } from '../.
 import { aChild, aChildRecordInput, aDistinctIdentity, councilCodeOf } from '../../test/factories/children.js';
 import { anAgencySystem, type AgencySystem } from '../../test/factories/api-clients.js';
 import { signInAs, type HttpSession } from '../../test/http-session.js';
+import { allowAuditWrites, refuseAuditWrites } from '../../test/audit-refusal.js';
 import type { Viewer } from '../access/viewer.js';
 
 /**
@@ -230,15 +231,9 @@ describe('a failed audit write fails the request (no audit, no data)', () => {
       prepared.set(route.name, writes);
     }
     // Only this test file's own database: every insert into the audit log now fails.
-    await sql`
-      CREATE FUNCTION test_refuse_audit_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'audit store unavailable (test)'; END $$`.execute(t.database.db);
-    await sql`CREATE TRIGGER test_refuse_audit_insert BEFORE INSERT ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION test_refuse_audit_insert()`.execute(t.database.db);
+    await refuseAuditWrites(t.database.db);
   });
-  after(async () => {
-    await sql`DROP TRIGGER IF EXISTS test_refuse_audit_insert ON audit_entries`.execute(t.database.db);
-    await sql`DROP FUNCTION IF EXISTS test_refuse_audit_insert()`.execute(t.database.db);
-  });
+  after(() => allowAuditWrites(t.database.db));
 
   for (const route of routes) {
     test(route.name, async () => {

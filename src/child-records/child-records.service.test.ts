@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KyselyPlugin } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
 import { aChild, aChildRecordInput, aTestNhsNumber, aTestUpn, councilCodeOf } from '../../test/factories/children.js';
+import { statementCounter } from '../../test/statement-counter.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../platform/http/errors.js';
 import type { Viewer } from '../access/viewer.js';
 import { ukDate } from '../platform/time/calendar-date.js';
@@ -179,19 +179,14 @@ describe('looking at a record', () => {
 
   test('a look is four statements in one transaction: access facts, the child with the audit entry, signpost, the rest of the record', async () => {
     const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Oakenshaw', givenNames: 'Isla', sex: 'female', dateOfBirth: '2015-03-03', upn: aTestUpn() }));
-    // Counted as results come back: a subquery is transformed too, but only statements return results.
-    let statements = 0;
-    const counting: KyselyPlugin = {
-      transformQuery: ({ node }) => node,
-      transformResult: async ({ result }) => { statements += 1; return result; },
-    };
+    const statements = statementCounter();
     const s = t.services;
-    const records = new ChildRecordsService({ db: t.database.db.withPlugin(counting), clock: t.clock, children: s.children, search: s.childSearch, audit: s.audit, notifications: s.notifications, retentionMonths: 12 });
+    const records = new ChildRecordsService({ db: t.database.db.withPlugin(statements.plugin), clock: t.clock, children: s.children, search: s.childSearch, audit: s.audit, notifications: s.notifications, retentionMonths: 12 });
     const look = await records.lookAt(schoolLead, childId, 'safeguarding concern', null);
     assert.ok(look.kind === 'full');
     assert.equal(look.record.identifiers.length, 1);
     // Every round trip costs the service's one thread twice over; a new read here should fold into one of these.
-    assert.equal(statements, 4);
+    assert.equal(statements.count(), 4);
   });
 
   test('a legal hold keeps the record past its retention date', async () => {

@@ -1,9 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql, type KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, aDistinctIdentity, aTestUpn, councilCodeOf } from '../../test/factories/children.js';
+import { aChild, aChildRecordInput, aDistinctIdentity, aTestUpn, councilCodeOf, MOVED } from '../../test/factories/children.js';
+import { statementCounter } from '../../test/statement-counter.js';
 import type { Viewer } from '../access/viewer.js';
 import { DomainError, ValidationError } from '../platform/http/errors.js';
 import { ChildRecordsService, type SourceUpsert } from './child-records.service.js';
@@ -13,8 +14,6 @@ let t: TestApp;
 let councilCode: string;
 let worker: Viewer;
 let feed: Viewer;
-
-const MOVED = { address: { lines: ['3 Mill Lane'], town: 'Bradford', postcode: 'BD1 2XY' } };
 
 before(async () => {
   t = await buildTestApp();
@@ -109,19 +108,15 @@ describe('a batch of records from one source', () => {
   });
 
   test('new children are matched and stored in the same few statements however many the batch holds', async () => {
-    let statements = 0;
-    const counting: KyselyPlugin = {
-      transformQuery: ({ node }) => node,
-      transformResult: async ({ result }) => { statements += 1; return result; },
-    };
+    const statements = statementCounter();
     const s = t.services;
-    const records = new ChildRecordsService({ db: t.database.db.withPlugin(counting), clock: t.clock, children: s.children, search: s.childSearch, audit: s.audit, notifications: s.notifications, retentionMonths: 12 });
+    const records = new ChildRecordsService({ db: t.database.db.withPlugin(statements.plugin), clock: t.clock, children: s.children, search: s.childSearch, audit: s.audit, notifications: s.notifications, retentionMonths: 12 });
     const batchOf = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ sourceId: `S-${String(from + i)}`, input: input(aDistinctIdentity(from + i)) }));
     const small = await records.upsertManyFromSource(feed, 'gp-system', batchOf(200, 3), null);
-    const fewer = statements;
-    statements = 0;
+    const fewer = statements.count();
+    statements.reset();
     const large = await records.upsertManyFromSource(feed, 'gp-system', batchOf(240, 30), null);
     assert.ok([...small, ...large].every((o) => !(o instanceof DomainError) && o.created));
-    assert.equal(statements, fewer);
+    assert.equal(statements.count(), fewer);
   });
 });

@@ -4,8 +4,9 @@ import { sql } from 'kysely';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, councilCodeOf } from '../../test/factories/children.js';
+import { aChild, aChildRecordInput, councilCodeOf, MOVED } from '../../test/factories/children.js';
 import { signInAs, type HttpSession } from '../../test/http-session.js';
+import { allowAuditWrites, refuseAuditWrites } from '../../test/audit-refusal.js';
 import type { Viewer } from '../access/viewer.js';
 
 /**
@@ -23,7 +24,6 @@ let worker: Viewer;
 let feed: Viewer;
 let pairs = 0;
 
-const MOVED = { address: { lines: ['3 Mill Lane'], town: 'Bradford', postcode: 'BD1 2XY' } };
 const FAMILY = 'Quillfeather';
 
 /** An existing child and a feed's record of it after a move: a pair in the review queue. */
@@ -106,15 +106,9 @@ describe('a failed audit write fails a match-review request (no audit, no data, 
   before(async () => {
     pair = await aQueuedPair();
     await session.get(`/match-review/${String(pair.itemId)}`);
-    await sql`
-      CREATE FUNCTION test_refuse_audit_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'audit store unavailable (test)'; END $$`.execute(t.database.db);
-    await sql`CREATE TRIGGER test_refuse_audit_insert BEFORE INSERT ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION test_refuse_audit_insert()`.execute(t.database.db);
+    await refuseAuditWrites(t.database.db);
   });
-  after(async () => {
-    await sql`DROP TRIGGER IF EXISTS test_refuse_audit_insert ON audit_entries`.execute(t.database.db);
-    await sql`DROP FUNCTION IF EXISTS test_refuse_audit_insert()`.execute(t.database.db);
-  });
+  after(() => allowAuditWrites(t.database.db));
 
   test('GET /match-review/{id}: a server error, neither child in the answer', async () => {
     const { response, entries } = await audited(() => session.get(`/match-review/${String(pair.itemId)}`));

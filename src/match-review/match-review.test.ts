@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation, TEST_PASSWORD, TEST_TOTP_SECRET } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, councilCodeOf } from '../../test/factories/children.js';
+import { aChild, aChildRecordInput, councilCodeOf, MOVED } from '../../test/factories/children.js';
 import { signInAs, type HttpSession } from '../../test/http-session.js';
 import type { Viewer } from '../access/viewer.js';
 import { NotFoundError, ValidationError } from '../platform/http/errors.js';
@@ -21,8 +21,6 @@ let feed: Viewer;
 let policeId: string;
 let sealHolderId: string;
 let feeds = 0;
-
-const MOVED = { address: { lines: ['3 Mill Lane'], town: 'Bradford', postcode: 'BD1 2XY' } };
 
 /** An existing child and a feed's record of it after a move: a pair in the review queue. */
 async function aQueuedPair(person: { givenNames: string; familyName: string; dateOfBirth: string; sex?: 'male' | 'female' }): Promise<{ existing: string; incoming: string; itemId: number }> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, aTestNhsNumber, councilCodeOf } from '../../test/factories/children.js';
+import { aChild, aChildRecordInput, aTestNhsNumber, councilCodeOf, MOVED } from '../../test/factories/children.js';
 import type { Viewer } from '../access/viewer.js';
 import { AUTO_LINK_THRESHOLD, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
 import { childScorer } from './child-model.js';
@@ -13,8 +13,6 @@ let t: TestApp;
 let councilCode: string;
 let worker: Viewer;
 let feed: Viewer;
-
-const MOVED = { address: { lines: ['3 Mill Lane'], town: 'Bradford', postcode: 'BD1 2XY' } };
 
 async function reviewItemsFor(childId: string) {
   const { rows } = await sql<{ incoming_child_id: string; existing_child_id: string; probability: number; explanation: { comparison: string; weight: number }[]; origin: string }>`

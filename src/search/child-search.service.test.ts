@@ -1,8 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql, type KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../test/test-database.js';
+import { statementCounter } from '../../test/statement-counter.js';
 import { Keyring } from '../platform/crypto/keyring.js';
 import { ValidationError } from '../platform/http/errors.js';
 import { insertOrganisation } from '../organisations/organisations.repository.js';
@@ -122,18 +123,13 @@ describe('a search and its audit entry', () => {
   const anEntry = (requestId: string) => ({ action: 'search' as const, basis: 'stated reason', reason: 'education', outcome: 'allowed' as const, requestId });
 
   test('are one statement: the entry is written with the read of the candidates and their councils', async () => {
-    // Counted as results come back: a subquery is transformed too, but only statements return results.
-    let statements = 0;
-    const counting: KyselyPlugin = {
-      transformQuery: ({ node }) => node,
-      transformResult: async ({ result }) => { statements += 1; return result; },
-    };
-    const counted = new ChildSearchService({ db: database.db.withPlugin(counting), keys });
+    const statements = statementCounter();
+    const counted = new ChildSearchService({ db: database.db.withPlugin(statements.plugin), keys });
     const results = await counted.search({ givenNames: 'William', familyName: 'Hargreaves', dateOfBirth: '2015-03-14' }, audit().stamp(anEntry('one-statement')));
     assert.equal(results[0]?.childId, ids['william']);
     assert.equal(results[0]?.council.name, 'Leeds City Council');
     // Every round trip costs the service's one thread twice over; a new read here should fold into this one.
-    assert.equal(statements, 1);
+    assert.equal(statements.count(), 1);
     assert.equal(await entries('one-statement'), 1);
   });
 

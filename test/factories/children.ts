@@ -6,6 +6,9 @@ import type { TestApp } from '../build-test-app.js';
 
 let sequence = 0;
 
+/** A new home for a child already known elsewhere: a record after a move, for matching tests. */
+export const MOVED = { address: { lines: ['3 Mill Lane'], town: 'Bradford', postcode: 'BD1 2XY' } };
+
 /** A valid NHS number in the 999 test range, different on every call. */
 export function aTestNhsNumber(): string {
   for (;;) {
