@@ -7,7 +7,7 @@ import {
 } from './audit.repository.js';
 import { checkChunk, type CheckedChunk, type LeafChunk } from './leaf-chunk.js';
 import { LeafCheckThreads } from './leaf-check-threads.js';
-import { CheckpointSigner, verifyCheckpoint } from './checkpoint.js';
+import { CheckpointSigner, CheckpointVerifier } from './checkpoint.js';
 import { MerkleFrontier } from './merkle.js';
 
 /** The verdict: everything fits, or the first index that does not and why. */
@@ -90,6 +90,7 @@ async function verifyInSnapshot(tx: Tx, plan: VerifyPlan, onProgress?: ProgressR
   const { total, chunkSize, verifierKey } = plan;
   const checkpointCount = await countCheckpoints(tx);
   const frontier = new MerkleFrontier();
+  const checkpointVerifier = CheckpointVerifier.forKey(verifierKey);
   let lastGoodSize = 0;
   onProgress?.('verify', 0, total);
 
@@ -110,13 +111,13 @@ async function verifyInSnapshot(tx: Tx, plan: VerifyPlan, onProgress?: ProgressR
     const checkpoints = await checkpointsBetween(tx, checked.from, checked.from + checked.count);
     let nextCheckpoint = 0;
     for (let i = 0; i < checked.count; i++) {
-      frontier.append(hashes.subarray(i * 32, i * 32 + 32));
+      frontier.appendDigest(hashes.toString('latin1', i * 32, i * 32 + 32));
       const checkpoint = checkpoints[nextCheckpoint];
       if (checkpoint?.tree_size !== frontier.treeSize) continue;
       nextCheckpoint += 1;
       const size = frontier.treeSize;
       const root = frontier.root();
-      const note = verifyCheckpoint(checkpoint.signed_note, verifierKey);
+      const note = checkpointVerifier?.verify(checkpoint.signed_note) ?? null;
       if (!note || note.treeSize !== size || !note.root.equals(root) || !checkpoint.root_hash.equals(root)) {
         return {
           ok: false,

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, DbOrTx, Tx } from '../platform/db/database.js';
 import type { AuditEntry, StampedAuditEntry } from './audit-entry.js';
 
@@ -149,10 +149,15 @@ const canonicalText = sql<string>`'[' || id::text || ',' || to_json(to_char(occu
  * sparse ones by lookup.
  */
 export async function canonicalEntriesByIds(db: DbOrTx, ids: readonly number[]): Promise<CanonicalEntry[]> {
+  return entriesByIds<CanonicalEntry>(db, ids, sql`id, salt, ${canonicalText} AS canonical`);
+}
+
+/** The entries with these ids (sorted ascending), `columns` of each, in id order (see canonicalEntriesByIds). */
+async function entriesByIds<R extends { id: number }>(db: DbOrTx, ids: readonly number[], columns: RawBuilder<unknown>): Promise<R[]> {
   if (ids.length === 0) return [];
   const range = idRange(ids);
-  const { rows } = await sql<CanonicalEntry>`
-    SELECT id, salt, ${canonicalText} AS canonical FROM audit_entries
+  const { rows } = await sql<R>`
+    SELECT ${columns} FROM audit_entries
     WHERE ${range.dense ? sql`id >= ${range.first} AND id <= ${range.last}` : sql`id = ANY(${[...ids]}::bigint[])`}
     ORDER BY id`.execute(db);
   return onlyWanted(rows, ids, range);
@@ -211,15 +216,22 @@ export interface StoredLeaf {
 }
 
 /**
- * Leaves from `fromIndex` with the entry each names, as canonical text (null when the entry row is
- * gone): the leaves, then their entries as one range read (see canonicalEntriesByIds) rather than a join
- * doing one lookup per leaf.
+ * Leaves from `fromIndex` with the entry each names, as the verifier checks them (null when the
+ * entry row is gone): the leaves, then their entries as one range read (see canonicalEntriesByIds)
+ * rather than a join doing one lookup per leaf. Hashes and salts arrive as hex text, which the
+ * verifier writes straight into its hashing buffer: a Buffer decoded for each bytea was, with
+ * the garbage it made, a tenth of verifying.
  */
 export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: number): Promise<LeafWithEntry[]> {
-  const leaves = await leavesFrom(db, fromIndex, limit);
-  const entries = await canonicalEntriesByIds(db, leaves.map((l) => l.entryId).sort((a, b) => a - b));
+  const { rows: leaves } = await sql<{ leafIndex: number; entryId: number; leafHash: string }>`
+    SELECT leaf_index AS "leafIndex", entry_id AS "entryId", encode(leaf_hash, 'hex') AS "leafHash" FROM audit_leaves
+    WHERE leaf_index >= ${fromIndex} ORDER BY leaf_index LIMIT ${limit}`.execute(db);
+  const ids = leaves.map((l) => l.entryId);
+  // Leaves are sealed in id order, so the ids nearly always come sorted already.
+  if (!isAscending(ids)) ids.sort((a, b) => a - b);
+  const entries = await entriesByIds<EntryToCheck>(db, ids, sql`id, encode(salt, 'hex') AS salt, ${canonicalText} AS canonical`);
   // Entries come back in id order, and leaves name ids in (nearly always) the same order: walk both.
-  const byId = new Map<number, CanonicalEntry>();
+  const byId = new Map<number, EntryToCheck>();
   let e = 0;
   return leaves.map((leaf) => {
     let entry = entries[e];
@@ -232,11 +244,26 @@ export async function leavesWithEntries(db: DbOrTx, fromIndex: number, limit: nu
   });
 }
 
+function isAscending(ids: readonly number[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! > ids[i]!) return false;
+  return true;
+}
+
+/** An entry as the verifier reads it: its salt as hex text and its canonical text, built by PostgreSQL. */
+export interface EntryToCheck {
+  id: number;
+  /** Hex, as `encode(salt, 'hex')` writes it. */
+  salt: string;
+  /** Null only when a column the text needs was set to NULL behind the table's back. */
+  canonical: string | null;
+}
+
 /** A leaf and the entry it names, as the verifier reads them. */
 export interface LeafWithEntry {
   leafIndex: number;
-  leafHash: Buffer;
-  entry: CanonicalEntry | null;
+  /** The stored leaf hash in hex, as `encode(leaf_hash, 'hex')` writes it. */
+  leafHash: string;
+  entry: EntryToCheck | null;
 }
 
 /** Stored leaf hashes for indexes [start, end), in order. */

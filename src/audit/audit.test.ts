@@ -150,6 +150,20 @@ for (const each of MODES) describe(`the tamper-evident audit log, verified ${eac
     assert.deepEqual(await verify(), { ok: false, firstBadIndex: 12, problem: 'the entry at index 12 has been changed or moved' });
   });
 
+  test('a stored leaf hash with a byte added after the true 32 is caught at its index, not the next', async () => {
+    await writeEntries(20);
+    await tamper(sql`UPDATE audit_leaves SET leaf_hash = leaf_hash || '\\x00'::bytea WHERE leaf_index = 6`);
+    assert.deepEqual(await verify(), { ok: false, firstBadIndex: 6, problem: 'the entry at index 6 has been changed or moved' });
+  });
+
+  test('a salt with a byte added or a NULL action is caught at its index', async () => {
+    await writeEntries(20);
+    await tamper(sql`UPDATE audit_entries SET salt = salt || '\\x00'::bytea WHERE id = ${entryIdAt(5)}`);
+    assert.equal(await firstBad(), 5);
+    await tamper(sql`ALTER TABLE audit_entries ALTER COLUMN action DROP NOT NULL`, sql`UPDATE audit_entries SET action = NULL WHERE id = ${entryIdAt(2)}`);
+    assert.equal(await firstBad(), 2);
+  });
+
   test('a time moved by a microsecond is caught: the hash covers the column\'s full precision', async () => {
     await writeEntries(10);
     await tamper(sql`UPDATE audit_entries SET occurred_at = occurred_at + interval '1 microsecond' WHERE id = ${entryIdAt(3)}`);

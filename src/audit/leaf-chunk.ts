@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../platform/db/database.js';
-import { leafHashOf } from './merkle.js';
+import { leafDigestOfHexSalt } from './merkle.js';
 import { leavesWithEntries, type LeafWithEntry } from './audit.repository.js';
 
 /** A half-open run of leaf indexes [from, to) checked as one piece of work. */
@@ -37,6 +37,7 @@ export async function checkChunk(db: DbOrTx, chunk: LeafChunk): Promise<CheckedC
 export function checkLeaves(chunk: LeafChunk, leaves: readonly LeafWithEntry[]): CheckedChunk {
   const wanted = chunk.to - chunk.from;
   const hashes = new Uint8Array(wanted * HASH_BYTES);
+  const out = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
   const stop = (count: number, problem: string): CheckedChunk => ({
     from: chunk.from, count, hashes: hashes.subarray(0, count * HASH_BYTES), problem: { index: chunk.from + count, problem },
   });
@@ -46,10 +47,13 @@ export function checkLeaves(chunk: LeafChunk, leaves: readonly LeafWithEntry[]):
     if (!leaf) return stop(i, `a signed checkpoint covers ${chunk.total} entries but leaf ${index} is missing`);
     if (leaf.leafIndex !== index) return stop(i, `leaf ${index} is missing`);
     if (!leaf.entry) return stop(i, `the entry sealed at index ${index} has been removed`);
-    if (leaf.leafHash.length !== HASH_BYTES || !leafHashOf(leaf.entry.salt, leaf.entry.canonical).equals(leaf.leafHash)) {
+    // The stored hash goes where the caller will read it; it is kept only if it is 32 bytes and
+    // equals the hash recomputed here from the entry's salt and content.
+    const at = i * HASH_BYTES;
+    if (leaf.leafHash.length !== 2 * HASH_BYTES || out.write(leaf.leafHash, at, 'hex') !== HASH_BYTES
+      || leafDigestOfHexSalt(leaf.entry.salt, leaf.entry.canonical) !== out.toString('latin1', at, at + HASH_BYTES)) {
       return stop(i, `the entry at index ${index} has been changed or moved`);
     }
-    hashes.set(leaf.leafHash, i * HASH_BYTES);
   }
   return { from: chunk.from, count: wanted, hashes };
 }

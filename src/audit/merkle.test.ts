@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
-  consistencyRanges, hashRanges, inclusionRanges, leafHash, MerkleFrontier, nodeHash, rootOf, verifyConsistency, verifyInclusion,
+  consistencyRanges, hashRanges, inclusionRanges, leafDigestOfHexSalt, leafHash, leafHashOf, MerkleFrontier, nodeHash, rootOf, verifyConsistency, verifyInclusion,
 } from './merkle.js';
 
 const leaves = (n: number) => Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`entry ${i}`)));
@@ -131,4 +131,30 @@ test('consistency proofs at random sizes verify, and not against another tree (p
     }),
     { numRuns: 50 },
   );
+});
+
+test('the verifier\'s digest of a leaf (salt as hex) is the leaf hash, and a salt that is not hex never matches (property)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 32 }), fc.string({ unit: 'binary', maxLength: 300 }), (salt, text) => {
+      const bytes = Buffer.from(salt);
+      const expected = leafHashOf(bytes, text);
+      assert.deepEqual(Buffer.from(leafDigestOfHexSalt(bytes.toString('hex'), text)!, 'latin1'), expected);
+      assert.deepEqual(expected, leafHash(Buffer.concat([bytes, Buffer.from(text, 'utf8')])));
+      assert.equal(leafDigestOfHexSalt(`${bytes.toString('hex')}0`, text), null, 'odd length');
+      assert.equal(leafDigestOfHexSalt(`zz${bytes.toString('hex')}`, text), null, 'not hex');
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a frontier fed digests gives the same roots as one fed Buffers, and round-trips through restore', () => {
+  const all = leaves(300);
+  const a = new MerkleFrontier();
+  const b = new MerkleFrontier();
+  for (const leaf of all) {
+    a.append(leaf);
+    b.appendDigest(leaf.toString('latin1'));
+    assert.deepEqual(b.root(), a.root());
+  }
+  assert.deepEqual(MerkleFrontier.restore(b.treeSize, b.subtreeRoots).root(), rootOf(all));
 });
