@@ -85,27 +85,30 @@ export type LookAccessFacts = Required<Pick<ChildAccessFacts, 'shielded' | 'seal
 
 /**
  * The facts for a signpost look at the live record an id stands for (a merged record answers as
- * its survivor); null when there is no such child. One query unless the id was merged away: the
- * chain is followed only then, as planning it on every look would double the query's cost. The
- * relationship facts are left out: only the case level uses them, and their subqueries are most
- * of the planning time of {@link loadAccessFacts}. Without them the case rule refuses.
+ * its survivor); null when there is no such child. `read` reads a child's row (children aliased
+ * `c`) with the named columns beside it, so the facts and the child's sealed row are one round
+ * trip; nothing in the row is opened until access is decided. One read unless the id was merged
+ * away: the chain is followed only then, as planning it on every look would double the query's
+ * cost. The relationship facts are left out: only the case level uses them, and their subqueries
+ * are most of the planning time of {@link loadAccessFacts}. Without them the case rule refuses.
  */
-export async function loadLookFacts(db: DbOrTx, requestedId: string, q: AccessFactsQuery): Promise<{ childId: string; facts: LookAccessFacts } | null> {
-  const first = await lookFactsRow(db, requestedId, q);
-  const row = first?.merged_into ? await lookFactsRow(db, await resolveSurvivor(db, requestedId), q) : first;
-  if (!row) return null;
-  return { childId: row.id, facts: { shielded: row.shielded, sealHolder: row.seal_holder, responsibleCouncilId: row.responsible_council_id, liveBreakGlass: row.live_break_glass } };
+export async function loadLookFacts<R extends { facts: { id: string; shielded: boolean; responsibleCouncilId: string }; alongside: Readonly<Record<LookFactColumn, unknown>> }>(
+  db: DbOrTx,
+  requestedId: string,
+  q: AccessFactsQuery,
+  read: (childId: string, columns: Readonly<Record<LookFactColumn, RawBuilder<unknown>>>) => Promise<R | null>,
+): Promise<{ read: R; facts: LookAccessFacts } | null> {
+  const columns = { merged_into: sql<string | null>`c.merged_into`, seal_holder: sealHolder(q), live_break_glass: liveBreakGlass(q) };
+  const first = await read(requestedId, columns);
+  const found = first?.alongside.merged_into ? await read(await resolveSurvivor(db, requestedId), columns) : first;
+  if (!found) return null;
+  const { facts, alongside } = found;
+  // The columns are the EXISTS tests above: booleans.
+  return { read: found, facts: { shielded: facts.shielded, sealHolder: alongside.seal_holder === true, responsibleCouncilId: facts.responsibleCouncilId, liveBreakGlass: alongside.live_break_glass === true } };
 }
 
-async function lookFactsRow(db: DbOrTx, childId: string, q: AccessFactsQuery) {
-  const { rows: [row] } = await sql<Omit<FactsRow, 'own_involvement' | 'team_involvement'> & { merged_into: string | null }>`
-    SELECT c.id, c.shielded, c.responsible_council_id, c.merged_into,
-      ${sealHolder(q)} AS seal_holder,
-      ${liveBreakGlass(q)} AS live_break_glass
-    FROM children c
-    WHERE c.id = ${childId}::uuid`.execute(db);
-  return row;
-}
+/** The look facts that are not columns of the child's own row, read alongside it. */
+export type LookFactColumn = 'merged_into' | 'seal_holder' | 'live_break_glass';
 
 /**
  * The children whose case view this user may open, in SQL, by the same rule as

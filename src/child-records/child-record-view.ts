@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../platform/db/database.js';
+import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import { NotFoundError } from '../platform/http/errors.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { ChildrenService } from '../children/children.service.js';
@@ -31,17 +32,19 @@ export interface ChildRecordView {
 
 /**
  * Reads and opens everything the signpost view shows for a child already opened (by
- * `deps.children`, whose key opens the identifiers and shield reason). It decides
- * nothing and records nothing: callers (ChildRecordsService.lookAt) check access and write the
- * audit entry first, in the same transaction. The benchmark calls it to price that check.
+ * `deps.children`, whose key opens the identifiers and shield reason). It decides nothing:
+ * callers (ChildRecordsService.lookAt) check access first, and pass the look's `audit` entry,
+ * which the statement reading the record's details writes (a data-modifying CTE) in the caller's
+ * transaction. The benchmark calls it without one to price the check and the entry.
  */
 export async function readChildRecordView(
   deps: { children: ChildrenService; signposts: SignpostService; retentionMonths: number },
   db: DbOrTx,
   child: Child,
   today: CalendarDate,
+  audit?: StampedAuditEntry,
 ): Promise<ChildRecordView> {
-  const [signpost, details] = await Promise.all([deps.signposts.signpostFor(child.id, today, db), findRecordDetails(db, child.id)]);
+  const [signpost, details] = await Promise.all([deps.signposts.signpostFor(child.id, today, db), findRecordDetails(db, child.id, audit)]);
   if (!signpost || !details) throw new NotFoundError('No child with this reference');
   const values = deps.children.openValuesOf(child, IDENTIFIER_COLUMN, details.identifiers.map((r) => r.value));
   const identifiers = details.identifiers.map((r, i) => ({ kind: r.kind, issuer: r.issuer, value: values[i] ?? '', validFrom: r.validFrom, validTo: r.validTo }));

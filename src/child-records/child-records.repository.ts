@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { IdentifierKind } from '../children/child-identity.js';
+import type { StampedAuditEntry } from '../audit/audit-entry.js';
+import { auditEntriesInsert } from '../audit/audit.repository.js';
 
 export interface IdentifierRow {
   kind: IdentifierKind;
@@ -125,9 +127,11 @@ interface RecordDetailsSql {
  * undefined when there is no such child. Sealed values come through JSON as base64 and dates as
  * text, so they arrive as from a plain read.
  */
-export async function findRecordDetails(db: DbOrTx, childId: string): Promise<RecordDetailsRow | undefined> {
+export async function findRecordDetails(db: DbOrTx, childId: string, audit?: StampedAuditEntry): Promise<RecordDetailsRow | undefined> {
+  // With `audit`, the statement writes that entry too, whatever it finds (a data-modifying CTE).
+  const recorded = audit ? sql`WITH recorded AS (${auditEntriesInsert(db, [audit])}) ` : sql``;
   const { rows: [row] } = await sql<RecordDetailsSql>`
-    SELECT c.legal_hold_reason,
+    ${recorded}SELECT c.legal_hold_reason,
       ARRAY(SELECT ended_on::text FROM involvements WHERE child_id = c.id
             UNION ALL SELECT ended_on::text FROM child_flags WHERE child_id = c.id) AS period_ends,
       COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'issuer', i.issuer, 'value', encode(i.value, 'base64'), 'valid_from', i.valid_from, 'valid_to', i.valid_to)

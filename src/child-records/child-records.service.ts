@@ -4,6 +4,7 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationEr
 import type { Clock } from '../platform/time/clock.js';
 import { addYears, isCalendarDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
 import { decideChildAccess, maySendAs } from '../access/child-access.js';
@@ -428,27 +429,33 @@ export class ChildRecordsService {
     if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
     // A refused look is committed with its audit entry before the error goes out.
     const look = await inTransaction(this.deps.db, async (tx): Promise<SignpostLook | null> => {
-      // A record merged into another answers as the surviving record.
-      const found = await loadLookFacts(tx, requestedId, { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() });
+      // The access facts come with the child's sealed row, which is opened only once access is
+      // decided. A record merged into another answers as the surviving record.
+      const q = { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() };
+      const found = await loadLookFacts(tx, requestedId, q, (id, columns) => this.#children.readAlong(id, tx, columns));
       if (!found) return null;
-      const { childId, facts } = found;
+      const { facts } = found;
+      const childId = found.read.facts.id;
       const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
       const entry = { ...auditActor(viewer), action: 'view' as const, childId, basis: decision.basis, reason: statedReason, requestId };
       if (!decision.allow) {
         await this.deps.audit.record(tx, { ...entry, outcome: 'refused' });
         return null;
       }
-      // The statement that reads the child writes the look's entry too (a shredded child's look is
-      // still recorded): every round trip costs the service's one thread twice over.
-      const child = await this.#children.read(childId, tx, this.deps.audit.stamp({ ...entry, outcome: 'allowed' }));
-      if (!child) return null;
-      // CP-IS: a flagged child looked at from outside its council tells the council and the lead
-      // professional, in this transaction; the full record has read the flags already.
-      if (decision.shieldSummaryOnly) {
+      const child = found.read.open();
+      if (!child || decision.shieldSummaryOnly) {
+        // A shredded child's look is still recorded.
+        await this.deps.audit.record(tx, { ...entry, outcome: 'allowed' });
+        if (!child) return null;
+        // CP-IS: a flagged child looked at from outside its council tells the council and the
+        // lead professional, in this transaction.
         await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason);
         return { kind: 'shielded', summary: await this.#summary(tx, child) };
       }
-      const record = await this.#record(tx, child);
+      // The statement that reads the record's details writes the look's entry too, before the
+      // transaction commits and anything is returned: every round trip costs the service's one
+      // thread twice over. CP-IS notices come next; the record has read the flags already.
+      const record = await this.#record(tx, child, this.deps.audit.stamp({ ...entry, outcome: 'allowed' }));
       await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason, flagFacts(record.signpost));
       return { kind: 'full', record };
     });
@@ -526,8 +533,8 @@ export class ChildRecordsService {
     return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
   }
 
-  #record(db: DbOrTx, child: Child): Promise<ChildRecordView> {
-    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths }, db, child, this.#today());
+  #record(db: DbOrTx, child: Child, audit?: StampedAuditEntry): Promise<ChildRecordView> {
+    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths }, db, child, this.#today(), audit);
   }
 
   /** Users named as seal-holders for a child, for the responsible council's shield page. */

@@ -1,12 +1,10 @@
-import { sql, type InferResult, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
 import type { ChildrenTable } from '../platform/db/schema.js';
 import type { BlindIndexEntry } from './blind-index.js';
 import type { PreparedChild } from './child-sealer.js';
 import type { SealedIdentity } from './child-crypto.js';
 import type { ChildFacts } from './child-identity.js';
-import type { StampedAuditEntry } from '../audit/audit-entry.js';
-import { auditEntriesInsert } from '../audit/audit.repository.js';
 
 /**
  * Writes prepared children, their wrapped keys and blind indexes in ONE statement: three
@@ -64,24 +62,26 @@ export async function childExists(db: DbOrTx, childId: string): Promise<boolean>
   return row !== undefined;
 }
 
+/** A column computed against a child's row (the table aliased `c`), read alongside it. */
+export type AlongsideColumn = RawBuilder<unknown>;
+
 /**
- * The child's row with its wrapped key (null key columns once the child has been shredded). With
- * `audit`, the same statement writes that entry (a data-modifying CTE, run whatever the read
- * finds): the look and its record commit together, one round trip instead of two.
+ * The child's row with its wrapped key (null key columns once the child has been shredded), and
+ * the `alongside` columns, by name, in the same statement: a signpost look reads its access facts
+ * with the row, one round trip instead of two.
  */
-export async function findSealedChild(db: DbOrTx, childId: string, audit?: StampedAuditEntry) {
-  const query = db.selectFrom('children')
-    .leftJoin('child_keys', 'child_keys.child_id', 'children.id')
+export function findSealedChild(db: DbOrTx, childId: string, alongside: Readonly<Record<string, AlongsideColumn>> = {}) {
+  return db.selectFrom('children as c')
+    .leftJoin('child_keys as k', 'k.child_id', 'c.id')
     .select([
-      'children.id', 'children.responsible_council_id', 'children.record_trigger', 'children.trigger_date', 'children.sex',
-      'children.unborn', 'children.shielded', 'children.given_names', 'children.family_name', 'children.former_family_names',
-      'children.date_of_birth', 'children.address', 'children.nhs_number', 'children.previous_addresses', 'children.parents_carers',
-      'child_keys.key_version', 'child_keys.wrapped_key', 'child_keys.wrap_version',
+      'c.id', 'c.responsible_council_id', 'c.record_trigger', 'c.trigger_date', 'c.sex',
+      'c.unborn', 'c.shielded', 'c.given_names', 'c.family_name', 'c.former_family_names',
+      'c.date_of_birth', 'c.address', 'c.nhs_number', 'c.previous_addresses', 'c.parents_carers',
+      'k.key_version', 'k.wrapped_key', 'k.wrap_version',
     ])
-    .where('children.id', '=', childId);
-  if (!audit) return query.executeTakeFirst();
-  const { rows } = await sql<InferResult<typeof query>[number]>`WITH recorded AS (${auditEntriesInsert(db, [audit])}) ${query}`.execute(db);
-  return rows[0];
+    .select(Object.entries(alongside).map(([name, column]) => column.as(name)))
+    .where('c.id', '=', childId)
+    .executeTakeFirst();
 }
 
 /** The clear columns of a child's row (ChildFacts), as every read selects them. */

@@ -1,6 +1,5 @@
 import { inTransaction, type Db, type DbOrTx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
-import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import type { BlindIndexEntry, BlindIndexKind, IdentityProbe } from './blind-index.js';
 import type { Child, ChildFacts, ChildIdentity, ChildPerson } from './child-identity.js';
 import { ChildSealer, type PreparedChild } from './child-sealer.js';
@@ -13,6 +12,7 @@ import {
   findShieldedChildrenEntries,
   findSealedChild,
   findSealedChildren,
+  type AlongsideColumn,
   findSealedPersonFields,
   type FactColumns,
   insertPreparedChildren,
@@ -74,11 +74,28 @@ export class ChildrenService {
 
   /**
    * The child with its identity opened; null when there is no such child or it has been shredded.
-   * Pass a transaction to read inside it (e.g. after locking the child), and `audit` for the read
-   * to write that entry in the same statement.
+   * Pass a transaction to read inside it (e.g. after locking the child).
    */
-  async read(childId: string, db: DbOrTx = this.deps.db, audit?: StampedAuditEntry): Promise<Child | null> {
-    return this.#openRow(await findSealedChild(db, childId, audit))?.child ?? null;
+  async read(childId: string, db: DbOrTx = this.deps.db): Promise<Child | null> {
+    return this.#openRow(await findSealedChild(db, childId))?.child ?? null;
+  }
+
+  /**
+   * The child's row with the `alongside` columns computed against it in the same statement (the
+   * table is aliased `c`), by name, and `open()` to open its identity (null when shredded) once the
+   * caller has decided it may: nothing is decrypted for a look that is refused. Null when there is
+   * no such row.
+   */
+  async readAlong<K extends string>(childId: string, db: DbOrTx, alongside: Readonly<Record<K, AlongsideColumn>>): Promise<{ facts: ChildFacts; alongside: Readonly<Record<K, unknown>>; open(): Child | null } | null> {
+    const row = await findSealedChild(db, childId, alongside);
+    if (!row) return null;
+    const columns = row as Record<string, unknown>;
+    const names = Object.keys(alongside) as K[];
+    return {
+      facts: factsOf(row),
+      alongside: Object.fromEntries(names.map((name) => [name, columns[name]])) as Record<K, unknown>,
+      open: () => this.#openRow(row)?.child ?? null,
+    };
   }
 
   /**
