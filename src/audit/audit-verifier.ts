@@ -18,6 +18,14 @@ export type VerifyResult =
 /** Leaves per chunk: large enough to stream at full speed, small enough to bound memory. */
 const CHUNK = 20_000;
 
+/**
+ * Chunks requested ahead when this thread checks them itself. A chunk is two reads, the second
+ * (its entries) sent only once the first (its leaves) is back — and this thread cannot send it
+ * while it is busy hashing the chunk before. With two ahead PostgreSQL ran out of work during
+ * each chunk's hashing; with three it still has the entries of the chunk after to build.
+ */
+const IN_THREAD_AHEAD = 3;
+
 /** Below this many leaves, starting threads costs more than they save. */
 const THREADS_FROM = 2 * CHUNK;
 /**
@@ -66,7 +74,7 @@ export async function verifyAudit(
     const total = newest?.tree_size ?? 0;
     const chunkSize = options.chunkSize ?? CHUNK;
     const threads = options.threads ?? (total >= THREADS_FROM ? DEFAULT_THREADS : 1);
-    if (threads <= 1 || !deps.databaseUrl) return verifyInSnapshot(tx, { total, chunkSize, verifierKey, check: (chunk) => checkChunk(tx, chunk), inFlight: 2 }, onProgress);
+    if (threads <= 1 || !deps.databaseUrl) return verifyInSnapshot(tx, { total, chunkSize, verifierKey, check: (chunk) => checkChunk(tx, chunk), inFlight: IN_THREAD_AHEAD }, onProgress);
     const pool = new LeafCheckThreads({ databaseUrl: deps.databaseUrl, snapshotId: await exportSnapshot(tx), threads });
     try {
       return await verifyInSnapshot(tx, { total, chunkSize, verifierKey, check: (chunk) => pool.check(chunk), inFlight: 2 * threads }, onProgress);

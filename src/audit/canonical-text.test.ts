@@ -5,12 +5,13 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../test/test-database.js';
 import { entryLeafHash, type AuditEntry, type StoredAuditEntry } from './audit-entry.js';
-import { canonicalEntriesByIds, insertAuditEntries } from './audit.repository.js';
-import { leafHashOf } from './merkle.js';
+import { canonicalEntriesByIds, entriesToCheckByIds, insertAuditEntries } from './audit.repository.js';
+import { leafDigestOfHexSalt, leafHashOf } from './merkle.js';
 
 /**
- * The verifier hashes the canonical text PostgreSQL builds (canonicalEntriesByIds); the sealer
- * hashes the one JavaScript builds from the same row (canonicalJson). A difference in a single
+ * The sealer and the verifier hash the canonical text PostgreSQL builds (canonicalEntriesByIds,
+ * and entriesToCheckByIds, which reads it as one row of text); an outside auditor recomputes the
+ * one JavaScript builds from the same row (canonicalJson). A difference in a single
  * escape would make a good log look tampered with, so any text a practitioner or a system could
  * send is tried here: control characters, quotes, backslashes, any Unicode (PostgreSQL's text
  * holds everything but NUL).
@@ -52,6 +53,13 @@ test('PostgreSQL\'s canonical text of an entry is the one JavaScript builds, for
     canonical.forEach((c, i) => {
       assert.equal(c.id, stored[i]!.id);
       assert.deepEqual(leafHashOf(c.salt, c.canonical), entryLeafHash(stored[i]!), `entry ${c.id}: ${JSON.stringify(c.canonical)}`);
+    });
+    // The verifier's read: every entry in one row of text, split in Node, salts as hex.
+    const toCheck = await entriesToCheckByIds(database.db, ids);
+    assert.equal(toCheck.length, stored.length);
+    toCheck.forEach((c, i) => {
+      assert.equal(c.id, stored[i]!.id);
+      assert.equal(leafDigestOfHexSalt(c.salt, c.canonical), entryLeafHash(stored[i]!).toString('latin1'), `entry ${c.id}: ${JSON.stringify(c.canonical)}`);
     });
   }), { numRuns: 60 });
 });

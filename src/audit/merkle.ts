@@ -71,11 +71,9 @@ export function leafHashOf(bytes: Buffer, text: string): Buffer {
 /**
  * leafHashOf for the verifier, which reads the salt as hex text (no Buffer to allocate per row)
  * and gets back a digest (see sha256Digest). An odd-length or non-hex salt cannot be an
- * entry's, nor can a missing text (a NOT NULL column emptied by someone with full rights): they
- * give null, which never equals a stored hash.
+ * entry's: it gives null, which never equals a stored hash.
  */
-export function leafDigestOfHexSalt(saltHex: string, text: string | null): string | null {
-  if (text === null) return null;
+export function leafDigestOfHexSalt(saltHex: string, text: string): string | null {
   const saltBytes = saltHex.length / 2;
   const most = 1 + saltBytes + text.length * 3;
   if (scratch.length < most) scratch = Buffer.allocUnsafe(most * 2);
