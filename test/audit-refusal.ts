@@ -2,18 +2,26 @@ import { sql } from 'kysely';
 import type { Db } from '../src/platform/db/database.js';
 
 /**
- * Makes every insert into the audit log of this test's own database fail, as an audit store that
- * is down would: for tests that a failed audit write fails the request with nothing written.
+ * Makes every insert into one table of this test's own database fail, as a store that is down
+ * would: for tests that a failed write fails the request with nothing written.
  */
-export async function refuseAuditWrites(db: Db): Promise<void> {
+export async function refuseWritesTo(db: Db, table: 'audit_entries' | 'notifications'): Promise<void> {
+  const trigger = sql.id(`test_refuse_${table}_insert`);
   await sql`
-    CREATE FUNCTION test_refuse_audit_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'audit store unavailable (test)'; END $$`.execute(db);
-  await sql`CREATE TRIGGER test_refuse_audit_insert BEFORE INSERT ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION test_refuse_audit_insert()`.execute(db);
+    CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'store unavailable (test)'; END $$`.execute(db);
+  await sql`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${sql.table(table)} FOR EACH STATEMENT EXECUTE FUNCTION ${trigger}()`.execute(db);
 }
 
-/** Undoes {@link refuseAuditWrites}. */
-export async function allowAuditWrites(db: Db): Promise<void> {
-  await sql`DROP TRIGGER IF EXISTS test_refuse_audit_insert ON audit_entries`.execute(db);
-  await sql`DROP FUNCTION IF EXISTS test_refuse_audit_insert()`.execute(db);
+/** Undoes {@link refuseWritesTo}. */
+export async function allowWritesTo(db: Db, table: 'audit_entries' | 'notifications'): Promise<void> {
+  const trigger = sql.id(`test_refuse_${table}_insert`);
+  await sql`DROP TRIGGER IF EXISTS ${trigger} ON ${sql.table(table)}`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS ${trigger}()`.execute(db);
 }
+
+/** The audit log refuses every write: no entry, no data. */
+export const refuseAuditWrites = (db: Db): Promise<void> => refuseWritesTo(db, 'audit_entries');
+
+/** Undoes {@link refuseAuditWrites}. */
+export const allowAuditWrites = (db: Db): Promise<void> => allowWritesTo(db, 'audit_entries');

@@ -1,5 +1,4 @@
 import type { DbOrTx } from '../platform/db/database.js';
-import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import { NotFoundError } from '../platform/http/errors.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { ChildrenService } from '../children/children.service.js';
@@ -7,7 +6,7 @@ import type { Child, LinkedIdentifier } from '../children/child-identity.js';
 import { retentionFor, type RetentionStatus } from '../children/retention.js';
 import type { SignpostService } from '../involvements/signpost.service.js';
 import type { Signpost } from '../involvements/signpost.js';
-import { findRecordDetails } from './child-records.repository.js';
+import { findRecordDetails, type LookWrites } from './child-records.repository.js';
 
 /** Sealed-value columns (the AAD names the column, so a value cannot be moved to another). */
 export const SHIELD_REASON_COLUMN = 'shield_reason';
@@ -33,19 +32,22 @@ export interface ChildRecordView {
 /**
  * Reads and opens everything the signpost view shows for a child already opened (by
  * `deps.children`, whose key opens the identifiers and shield reason). It decides nothing:
- * callers (ChildRecordsService.lookAt) check access first, and pass the look's `audit` entry,
- * which the statement reading the record's details writes (a data-modifying CTE) in the caller's
- * transaction. The benchmark calls it without one to price the check and the entry.
+ * callers (ChildRecordsService.lookAt) check access first, and pass `writesFor`, the look's writes
+ * given the signpost just read (its audit entry, and the notices its flags call for), which the
+ * statement reading the record's details makes too. The benchmark calls it without, to price the
+ * check and the writes.
  */
 export async function readChildRecordView(
   deps: { children: ChildrenService; signposts: SignpostService; retentionMonths: number },
   db: DbOrTx,
   child: Child,
   today: CalendarDate,
-  audit?: StampedAuditEntry,
+  writesFor?: (signpost: Signpost) => Promise<LookWrites>,
 ): Promise<ChildRecordView> {
-  const [signpost, details] = await Promise.all([deps.signposts.signpostFor(child.id, today, db), findRecordDetails(db, child.id, audit)]);
-  if (!signpost || !details) throw new NotFoundError('No child with this reference');
+  const signpost = await deps.signposts.signpostFor(child.id, today, db);
+  if (!signpost) throw new NotFoundError('No child with this reference');
+  const details = await findRecordDetails(db, child.id, await writesFor?.(signpost));
+  if (!details) throw new NotFoundError('No child with this reference');
   const values = deps.children.openValuesOf(child, IDENTIFIER_COLUMN, details.identifiers.map((r) => r.value));
   const identifiers = details.identifiers.map((r, i) => ({ kind: r.kind, issuer: r.issuer, value: values[i] ?? '', validFrom: r.validFrom, validTo: r.validTo }));
   let shield: ShieldDetails | null = null;

@@ -4,6 +4,7 @@ import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { IdentifierKind } from '../children/child-identity.js';
 import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import { auditEntriesInsert } from '../audit/audit.repository.js';
+import { notificationsInsert, type NewNotification } from '../notifications/notifications.repository.js';
 
 export interface IdentifierRow {
   kind: IdentifierKind;
@@ -122,16 +123,24 @@ interface RecordDetailsSql {
   shield: { council_id: string; council_name: string | null; reason: string; decided_by: string; decided_on: CalendarDate; review_on: CalendarDate } | null;
 }
 
+/** What a signpost look writes: its audit entry, and the CP-IS notices it calls for (often none). */
+export interface LookWrites {
+  audit: StampedAuditEntry;
+  notices: readonly NewNotification[];
+}
+
 /**
  * A child's identifiers, retention facts (period ends, legal hold) and shield, in one round trip;
  * undefined when there is no such child. Sealed values come through JSON as base64 and dates as
  * text, so they arrive as from a plain read.
  */
-export async function findRecordDetails(db: DbOrTx, childId: string, audit?: StampedAuditEntry): Promise<RecordDetailsRow | undefined> {
-  // With `audit`, the statement writes that entry too, whatever it finds (a data-modifying CTE).
-  const recorded = audit ? sql`WITH recorded AS (${auditEntriesInsert(db, [audit])}) ` : sql``;
+export async function findRecordDetails(db: DbOrTx, childId: string, writes?: LookWrites): Promise<RecordDetailsRow | undefined> {
+  // The look's writes are data-modifying CTEs, run whatever the read finds: one statement, so they
+  // and the read commit together, or nothing does.
+  const ctes = writes ? [sql`recorded AS (${auditEntriesInsert(db, [writes.audit])})`] : [];
+  if (writes && writes.notices.length > 0) ctes.push(sql`noticed AS (${notificationsInsert(db, writes.notices)})`);
   const { rows: [row] } = await sql<RecordDetailsSql>`
-    ${recorded}SELECT c.legal_hold_reason,
+    ${ctes.length > 0 ? sql`WITH ${sql.join(ctes)} ` : sql``}SELECT c.legal_hold_reason,
       ARRAY(SELECT ended_on::text FROM involvements WHERE child_id = c.id
             UNION ALL SELECT ended_on::text FROM child_flags WHERE child_id = c.id) AS period_ends,
       COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'issuer', i.issuer, 'value', encode(i.value, 'base64'), 'valid_from', i.valid_from, 'valid_to', i.valid_to)

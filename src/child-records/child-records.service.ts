@@ -4,7 +4,6 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationEr
 import type { Clock } from '../platform/time/clock.js';
 import { addYears, isCalendarDate, ukDate, type CalendarDate } from '../platform/time/calendar-date.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import { auditActor, type Viewer } from '../access/viewer.js';
 import { decideChildAccess, maySendAs } from '../access/child-access.js';
@@ -38,6 +37,7 @@ import {
   saveShield,
   setLegalHold,
   type IdentifierRow,
+  type LookWrites,
 } from './child-records.repository.js';
 
 /** Where a record came from: a practitioner's entry, or another agency's system and its own id. */
@@ -419,48 +419,52 @@ export class ChildRecordsService {
   }
 
   /**
-   * The signpost look-up: decides access with the stated reason, writes the audit entry in the same
-   * transaction, and returns the full record or, for a shielded child, only the shield summary.
-   * A child that does not exist and one the viewer may not see give the same NotFoundError.
+   * The signpost look-up: decides access with the stated reason, writes the audit entry, and
+   * returns the full record or, for a shielded child, only the shield summary. A child that does
+   * not exist and one the viewer may not see give the same NotFoundError.
+   *
+   * A full look opens no transaction: BEGIN and COMMIT would be two more round trips on the
+   * busiest page. It is three statements: the access facts with the child's sealed row (opened
+   * only once access is decided), the signpost, and the rest of the record, which also writes the
+   * look's audit entry and its CP-IS notices (data-modifying CTEs). So the entry, the notices and
+   * that read commit together or not at all, before anything is returned: no audit, no data. A
+   * refusal's entry is one statement, committed before the error goes out.
    */
   async lookAt(viewer: Viewer, requestedId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
     if (!isUuid(requestedId)) throw new NotFoundError('No child with this reference');
     const statedReason = reason.trim();
     if (!statedReason) throw new ValidationError('Say why you are looking at this child\'s record', { reason: 'Select or enter why you are looking at this record' });
-    // A refused look is committed with its audit entry before the error goes out.
-    const look = await inTransaction(this.deps.db, async (tx): Promise<SignpostLook | null> => {
-      // The access facts come with the child's sealed row, which is opened only once access is
-      // decided. A record merged into another answers as the surviving record.
-      const q = { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() };
-      const found = await loadLookFacts(tx, requestedId, q, (id, columns) => this.#children.readAlong(id, tx, columns));
-      if (!found) return null;
-      const { facts } = found;
-      const childId = found.read.facts.id;
-      const decision = decideChildAccess(viewer, facts, 'signpost', statedReason);
-      const entry = { ...auditActor(viewer), action: 'view' as const, childId, basis: decision.basis, reason: statedReason, requestId };
-      if (!decision.allow) {
-        await this.deps.audit.record(tx, { ...entry, outcome: 'refused' });
-        return null;
-      }
-      const child = found.read.open();
-      if (!child || decision.shieldSummaryOnly) {
+    const { db } = this.deps;
+    // A record merged into another answers as the surviving record.
+    const q = { userId: viewer.kind === 'user' ? viewer.userId : null, today: this.#today(), now: this.deps.clock.now() };
+    const found = await loadLookFacts(db, requestedId, q, (id, columns) => this.#children.readAlong(id, db, columns));
+    if (!found) throw new NotFoundError('No child with this reference');
+    const childId = found.read.facts.id;
+    const decision = decideChildAccess(viewer, found.facts, 'signpost', statedReason);
+    const entry = { ...auditActor(viewer), action: 'view' as const, childId, basis: decision.basis, reason: statedReason, requestId };
+    if (!decision.allow) {
+      await this.deps.audit.record(db, { ...entry, outcome: 'refused' });
+      throw new NotFoundError('No child with this reference');
+    }
+    const child = found.read.open();
+    if (!child || decision.shieldSummaryOnly) {
+      const look = await inTransaction(db, async (tx): Promise<SignpostLook | null> => {
         // A shredded child's look is still recorded.
         await this.deps.audit.record(tx, { ...entry, outcome: 'allowed' });
         if (!child) return null;
-        // CP-IS: a flagged child looked at from outside its council tells the council and the
-        // lead professional, in this transaction.
         await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason);
         return { kind: 'shielded', summary: await this.#summary(tx, child) };
-      }
-      // The statement that reads the record's details writes the look's entry too, before the
-      // transaction commits and anything is returned: every round trip costs the service's one
-      // thread twice over. CP-IS notices come next; the record has read the flags already.
-      const record = await this.#record(tx, child, this.deps.audit.stamp({ ...entry, outcome: 'allowed' }));
-      await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason, flagFacts(record.signpost));
-      return { kind: 'full', record };
-    });
-    if (!look) throw new NotFoundError('No child with this reference');
-    return look;
+      });
+      if (!look) throw new NotFoundError('No child with this reference');
+      return look;
+    }
+    const audit = this.deps.audit.stamp({ ...entry, outcome: 'allowed' });
+    // The signpost has read the child's flags, which decide the CP-IS notices.
+    const record = await this.#record(db, child, async (signpost) => ({
+      audit,
+      notices: await this.deps.notifications.noticesOfLook(db, viewer, childId, statedReason, flagFacts(signpost)),
+    }));
+    return { kind: 'full', record };
   }
 
   /** Shields a child. Only the responsible council's social workers, MASH officers and administrators may. */
@@ -533,8 +537,8 @@ export class ChildRecordsService {
     return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
   }
 
-  #record(db: DbOrTx, child: Child, audit?: StampedAuditEntry): Promise<ChildRecordView> {
-    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths }, db, child, this.#today(), audit);
+  #record(db: DbOrTx, child: Child, writesFor?: (signpost: Signpost) => Promise<LookWrites>): Promise<ChildRecordView> {
+    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths }, db, child, this.#today(), writesFor);
   }
 
   /** Users named as seal-holders for a child, for the responsible council's shield page. */

@@ -21,7 +21,16 @@ export interface NewNotification {
 
 export async function insertNotifications(db: DbOrTx, notifications: readonly NewNotification[]): Promise<void> {
   if (notifications.length === 0) return;
-  await db.insertInto('notifications').values(notifications.map((n) => ({
+  await notificationsInsert(db, notifications).execute();
+}
+
+/**
+ * The insert of these notifications (at least one), unexecuted: a look's notices are written by
+ * a data-modifying CTE of the statement that also writes its audit entry, so both stand or fall
+ * together without a transaction around the look.
+ */
+export function notificationsInsert(db: DbOrTx, notifications: readonly NewNotification[]) {
+  return db.insertInto('notifications').values(notifications.map((n) => ({
     recipient_user_id: n.recipientUserId ?? null,
     recipient_council_id: n.recipientCouncilId ?? null,
     kind: n.kind,
@@ -32,7 +41,7 @@ export async function insertNotifications(db: DbOrTx, notifications: readonly Ne
     actor_role: n.actorRole ?? null,
     reason: n.reason === null ? null : n.reason.slice(0, 600),
     ...(n.createdAt && { created_at: n.createdAt }),
-  }))).execute();
+  })));
 }
 
 /** The child's flags of the given kinds (active or not: the decision is the caller's). */

@@ -30,8 +30,9 @@ export type NotificationItem = NotificationRow;
 const PAGE_SIZE = 200;
 
 /**
- * Sends in-app notifications inside the caller's transaction, so a look and the notice of it
- * stand or fall together. Recipients are a user (e.g. the lead professional) or a council's duty
+ * Sends in-app notifications with what caused them (in the caller's transaction, or, for a look,
+ * in the statement that writes its audit entry), so a look and the notice of it stand or fall
+ * together. Recipients are a user (e.g. the lead professional) or a council's duty
  * inbox. Nothing here sends email: a notice about a child never leaves the system.
  */
 export class NotificationsService {
@@ -42,22 +43,32 @@ export class NotificationsService {
   }
 
   /**
-   * The CP-IS pattern (SECURITY §1): called in the transaction of an allowed signpost look. If the
-   * child has an active protection-plan or looked-after flag and the viewer is outside its
-   * responsible council, that council's duty inbox and the lead professional are told who looked,
-   * from where, when and why. Returns how many notices were written. A look that has just read
-   * the child's flags in this transaction (the signpost shows them all) passes them as `flagsRead`,
-   * so they are not read twice; otherwise they are read here.
+   * The CP-IS pattern (SECURITY §1), for a look in a transaction: writes {@link noticesOfLook}.
+   * Returns how many notices were written.
    */
   async notifyLook(tx: DbOrTx, viewer: Viewer, childId: string, reason: string, flagsRead?: readonly FlagFact[]): Promise<number> {
+    const notices = await this.noticesOfLook(tx, viewer, childId, reason, flagsRead);
+    await insertNotifications(tx, notices);
+    return notices.length;
+  }
+
+  /**
+   * The notices an allowed signpost look calls for, to be written with its audit entry (none for
+   * most looks). If the child has an active protection-plan or looked-after flag and the viewer is
+   * outside its responsible council, that council's duty inbox and the lead professional are told
+   * who looked, from where, when and why. A look that has just read the child's flags (the
+   * signpost shows them all) passes them as `flagsRead`, so they are not read twice; otherwise
+   * they are read here.
+   */
+  async noticesOfLook(db: DbOrTx, viewer: Viewer, childId: string, reason: string, flagsRead?: readonly FlagFact[]): Promise<NewNotification[]> {
     const now = this.deps.clock.now();
     const today = ukDate(now);
-    const flags = flagsRead ?? await findFlagsOfKinds(tx, childId, NOTIFYING_FLAG_KINDS);
+    const flags = flagsRead ?? await findFlagsOfKinds(db, childId, NOTIFYING_FLAG_KINDS);
     const viewerUserId = viewer.kind === 'user' ? viewer.userId : null;
     const base = { viewerOrganisationId: viewer.organisationId, viewerUserId, today, flags };
     // The lead professional is looked up only when a council is to be told.
-    if (whomToNotifyOfLook({ ...base, leadProfessionalUserIds: [] }).councilIds.length === 0) return 0;
-    const recipients = whomToNotifyOfLook({ ...base, leadProfessionalUserIds: await findLeadProfessionalUsers(tx, childId, today) });
+    if (whomToNotifyOfLook({ ...base, leadProfessionalUserIds: [] }).councilIds.length === 0) return [];
+    const recipients = whomToNotifyOfLook({ ...base, leadProfessionalUserIds: await findLeadProfessionalUsers(db, childId, today) });
     const notice = {
       kind: 'flagged_child_viewed' as const,
       childId,
@@ -68,12 +79,10 @@ export class NotificationsService {
       reason,
       createdAt: now,
     };
-    const notices = [
+    return [
       ...recipients.councilIds.map((councilId) => ({ ...notice, recipientCouncilId: councilId })),
       ...recipients.userIds.map((userId) => ({ ...notice, recipientUserId: userId })),
     ];
-    await insertNotifications(tx, notices);
-    return notices.length;
   }
 
   /** Unread notices for the header: one indexed count. */
