@@ -281,9 +281,9 @@ export class ChildRecordsService {
    */
   async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[]; waits: [number, number][] }> {
     const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
-    const probes = round.map((c) => this.#matcher.blockingEntries(c.record.identity));
+    const probes = round.map((c) => this.#matcher.blockingProbe(c.record.identity));
     // Each record that must wait, with the earlier records of the round it waits for.
-    const later = OnlineMatcher.blockedByEarlier(probes);
+    const later = OnlineMatcher.blockedByEarlier(probes.map((p) => p.ranking));
     const holder = new Map<string, number>();
     round.forEach((c, i) => {
       for (const identifier of c.identifiers) {

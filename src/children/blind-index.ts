@@ -4,6 +4,34 @@ import type { Keyring } from '../platform/crypto/keyring.js';
 import type { ChildIdentity } from './child-identity.js';
 import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number.js';
 
+/**
+ * Blocking keys made of two or three of a child's blind-index values, each enough on its own for
+ * the online matcher's blocking rule (BLOCKING_WEIGHTS in online-match.ts): a date of birth
+ * with a family-name sound, a date of birth with the postcode, a postcode with the family-name
+ * sound and birth year, three family-name sounds in one birth year. A single value (a date of
+ * birth, a postcode, a sound in a year) is shared by more children the larger the index; a pair is
+ * shared by a handful at any scale, so looking them up costs the same at 10k children as at 1M.
+ * A composite is a plain SHA-256 of its parts' keyed values ({@link compositeValue}): it reveals
+ * nothing the stored values do not, and a migration can derive it from them in SQL.
+ */
+export const COMPOSITE_KINDS = [
+  'dob_family_metaphone',
+  'dob_postcode',
+  'postcode_year_family_metaphone',
+  'year_family_metaphone_triple',
+  // A sound in the birth year of the rare child with more sounds than MAX_CODES_FOR_TRIPLES.
+  'year_family_metaphone_many',
+] as const;
+export type CompositeKind = (typeof COMPOSITE_KINDS)[number];
+
+/**
+ * Up to this many family-name sounds (a double-barrelled name with former names), a child stores
+ * every three of them as a triple (at most 220 rows); beyond it, each sound in the year again as
+ * year_family_metaphone_many instead. In a 200k synthetic sample 9% of children had three or more
+ * sounds and none more than twelve; in the 1M benchmark world, 4.
+ */
+export const MAX_CODES_FOR_TRIPLES = 12;
+
 export const BLIND_INDEX_KINDS = [
   'family_name',
   'given_name',
@@ -14,6 +42,7 @@ export const BLIND_INDEX_KINDS = [
   'dob_year_family_metaphone',
   'nhs_number',
   'postcode',
+  ...COMPOSITE_KINDS,
 ] as const;
 export type BlindIndexKind = (typeof BLIND_INDEX_KINDS)[number];
 
@@ -99,6 +128,30 @@ export function swapDayAndMonth(date: string): string | null {
 export function normalisePostcode(text: string): string | null {
   const p = text.toUpperCase().replace(/[^A-Z0-9]/g, '');
   return p === '' ? null : p;
+}
+
+/** An incoming record's blocking: the keys that find its candidates, and the values that rank them. */
+export interface BlockingProbe {
+  /** Looked up: any child holding one of these is a candidate, to be ranked. */
+  keys: readonly BlindIndexEntry[];
+  /** Checked for each candidate found, weighted: the candidate's rank, and whether it qualifies. */
+  ranking: readonly BlindIndexEntry[];
+}
+
+/** The online blocking rule's weights: what sharing each single value adds to a candidate's score. */
+export interface BlockingRule {
+  /** A date of birth, exact or with day and month swapped (never both). */
+  dob: number;
+  postcode: number;
+  nhsNumber: number;
+  /** Each family-name sound shared in the birth year. */
+  sound: number;
+  minScore: number;
+}
+
+/** The rule's weight for each kind of single value, as a candidate sharing it scores. */
+export function blockingWeights(rule: BlockingRule): Partial<Record<BlindIndexKind, number>> {
+  return { dob: rule.dob, dob_swapped: rule.dob, dob_year_family_metaphone: rule.sound, nhs_number: rule.nhsNumber, postcode: rule.postcode };
 }
 
 /** What a search or an incoming record from another agency may know about a child. */
@@ -187,7 +240,41 @@ export class BlindIndexer {
       const postcode = normalisePostcode(identity.address.postcode);
       if (postcode !== null) terms.add('postcode', postcode);
     }
-    return terms.toEntries(this);
+    const entries = terms.toEntries(this);
+    const valuesOf = (kind: BlindIndexKind) => entries.flatMap((e) => (e.kind === kind ? [e.value] : []));
+    const yearCodes = valuesOf('dob_year_family_metaphone');
+    return [
+      ...entries,
+      ...compositeEntries({ dobs: valuesOf('dob'), codes: valuesOf('family_name_metaphone'), yearCodes, postcodes: valuesOf('postcode') }),
+      ...(yearCodes.length > MAX_CODES_FOR_TRIPLES ? manySoundsEntries(yearCodes) : tripleEntries(yearCodes)),
+    ];
+  }
+
+  /**
+   * The composite blocking keys ({@link COMPOSITE_KINDS}) to look up for an incoming record, and
+   * its NHS number: a stored child holding any of them shares with the record what one of them
+   * stands for. Its date of birth is looked up as it is and with day and month swapped (a child
+   * whose swapped date is the record's date is the child whose date is the record's swapped one),
+   * so the stored side keeps one date per child.
+   */
+  blockingKeysFor(probe: Pick<IdentityProbe, 'familyName' | 'dateOfBirth' | 'postcode' | 'nhsNumber'>): BlindIndexEntry[] {
+    const codes = new Set<string>();
+    for (const form of probe.familyName ? nameForms(probe.familyName) : []) for (const code of metaphoneCodes(form)) codes.add(code);
+    const date = probe.dateOfBirth ?? null;
+    const swapped = date === null ? null : swapDayAndMonth(date);
+    const dobs = [date, swapped].flatMap((d) => (d === null ? [] : [this.value('dob', d)]));
+    const yearCodes = date === null ? [] : [...codes].map((code) => this.value('dob_year_family_metaphone', `${date.slice(0, 4)}|${code}`));
+    const postcode = probe.postcode ? normalisePostcode(probe.postcode) : null;
+    const keys = compositeEntries({ dobs, codes: [...codes].map((code) => this.value('family_name_metaphone', code)), yearCodes, postcodes: postcode === null ? [] : [this.value('postcode', postcode)] });
+    if (probe.nhsNumber && isValidNhsNumber(probe.nhsNumber)) keys.push({ kind: 'nhs_number', value: this.value('nhs_number', normaliseNhsNumber(probe.nhsNumber)) });
+    if (yearCodes.length >= 3) {
+      keys.push(...manySoundsEntries(yearCodes));
+      // So many sounds that their triples would be a long list: the sounds' own posting lists
+      // instead (a rare, unusual name), which find every child sharing three of them.
+      if (yearCodes.length > MAX_CODES_FOR_TRIPLES) keys.push(...yearCodes.map((value) => ({ kind: 'dob_year_family_metaphone' as const, value })));
+      else keys.push(...tripleEntries(yearCodes));
+    }
+    return keys;
   }
 
   /**
@@ -216,6 +303,41 @@ export class BlindIndexer {
     if (postcode !== null) terms.add('postcode', postcode);
     return terms.toEntries(this);
   }
+}
+
+/** A composite blocking value: SHA-256 of the kind and its parts' keyed values (each BLIND_INDEX_BYTES long), truncated. */
+export function compositeValue(kind: CompositeKind, parts: readonly Buffer[]): Buffer {
+  return hash('sha256', Buffer.concat([Buffer.from(`${kind}\u001f`, 'utf8'), ...parts]), 'buffer').subarray(0, BLIND_INDEX_BYTES);
+}
+
+/** A child with too many sounds for triples, found by any one of its sounds in its birth year (a superset, scored exactly later). */
+function manySoundsEntries(yearCodes: readonly Buffer[]): BlindIndexEntry[] {
+  return yearCodes.map((yearCode) => ({ kind: 'year_family_metaphone_many', value: compositeValue('year_family_metaphone_many', [yearCode]) }));
+}
+
+/** The pairs, the same for a stored child (its one date of birth) and a probe (its date and the swapped one). */
+function compositeEntries(parts: { dobs: readonly Buffer[]; codes: readonly Buffer[]; yearCodes: readonly Buffer[]; postcodes: readonly Buffer[] }): BlindIndexEntry[] {
+  const out: BlindIndexEntry[] = [];
+  for (const dob of parts.dobs) {
+    for (const code of parts.codes) out.push({ kind: 'dob_family_metaphone', value: compositeValue('dob_family_metaphone', [dob, code]) });
+    for (const postcode of parts.postcodes) out.push({ kind: 'dob_postcode', value: compositeValue('dob_postcode', [dob, postcode]) });
+  }
+  for (const postcode of parts.postcodes) {
+    for (const yearCode of parts.yearCodes) out.push({ kind: 'postcode_year_family_metaphone', value: compositeValue('postcode_year_family_metaphone', [postcode, yearCode]) });
+  }
+  return out;
+}
+
+/** Every three of the sound-and-year values, each in byte order (as PostgreSQL orders bytea), so both sides list a triple alike. */
+function tripleEntries(yearCodes: readonly Buffer[]): BlindIndexEntry[] {
+  const sorted = [...yearCodes].sort((a, b) => Buffer.compare(a, b));
+  const out: BlindIndexEntry[] = [];
+  for (let a = 0; a < sorted.length; a++) {
+    for (let b = a + 1; b < sorted.length; b++) {
+      for (let c = b + 1; c < sorted.length; c++) out.push({ kind: 'year_family_metaphone_triple', value: compositeValue('year_family_metaphone_triple', [sorted[a]!, sorted[b]!, sorted[c]!]) });
+    }
+  }
+  return out;
 }
 
 function addGivenNames(terms: Terms, givenNames: string): void {

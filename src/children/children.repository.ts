@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
 import type { ChildrenTable } from '../platform/db/schema.js';
-import type { BlindIndexEntry } from './blind-index.js';
+import { blockingWeights, type BlindIndexEntry, type BlockingProbe, type BlockingRule } from './blind-index.js';
 import type { PreparedChild } from './child-sealer.js';
 import type { SealedIdentity } from './child-crypto.js';
 import type { ChildFacts } from './child-identity.js';
@@ -146,23 +146,61 @@ export async function findChildIdsByBlindIndex(db: DbOrTx, entries: readonly Bli
 }
 
 /**
- * {@link findChildIdsByBlindIndex} for many probes in one statement (a feed's batch of incoming
- * records): each probe's children ranked as that function ranks them, at most `limit` per probe.
- * One round trip and one plan for the batch instead of one per record.
+ * For each probe, the children holding one of its `keys` (BlindIndexer.blockingKeysFor), scored
+ * by the rule as the `ranking` values (dob, dob_swapped, dob_year_family_metaphone, nhs_number,
+ * postcode) would score them, at least `minScore`, best first, ties by id, at most `limit` per
+ * probe. One statement for a feed's whole batch; the keys are shared by a few children each at
+ * any scale, where the ranking values' own posting lists (a date of birth, a postcode) grow with
+ * the index.
+ *
+ * The keys a pair matches give its score without reading more: a dob_postcode match means the
+ * date and the postcode agree; a dob_family_metaphone match, the date (and one sound each); a
+ * postcode_year_family_metaphone match, the postcode (and one sound each in the year). Once the
+ * date (or, failing that, the postcode) is known to agree, every shared sound has matched under
+ * it, so its matches count the sounds; and had the date or the postcode agreed with any sound
+ * shared, one of those would have matched. So a pair found by sounds alone shares neither: its
+ * sounds are its plain dob_year_family_metaphone matches (a probe with too many sounds for
+ * triples), or else the n of its C(n, 3) triples. A pair found by nothing but an NHS number or a
+ * year_family_metaphone_many value is scored from its ranking values, each checked through the primary key:
+ * a few pairs a batch (checking every pair that way cost as much as the posting lists).
  */
-export async function findChildIdsByBlindIndexForEach(db: DbOrTx, probes: readonly (readonly BlindIndexEntry[])[], limit: number, ranking: { weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number } = {}): Promise<{ childId: string; hits: number }[][]> {
-  const { positions, kinds, values, weights } = flattenProbes(probes, ranking.weights);
+export async function findChildIdsByBlockingKeysForEach(db: DbOrTx, probes: readonly BlockingProbe[], limit: number, rule: BlockingRule): Promise<{ childId: string; hits: number }[][]> {
+  const keys = flattenProbes(probes.map((p) => p.keys));
+  const ranked = flattenProbes(probes.map((p) => p.ranking), blockingWeights(rule));
   const found: { childId: string; hits: number }[][] = probes.map(() => []);
-  if (positions.length === 0) return found;
+  if (keys.positions.length === 0) return found;
   const { rows } = await sql<{ probe: number; child_id: string; hits: number }>`
+    WITH ranking AS MATERIALIZED (
+      SELECT * FROM unnest(${ranked.positions}::integer[], ${ranked.kinds}::text[], ${ranked.values}::bytea[], ${ranked.weights}::integer[]) AS r(probe, kind, value, weight)
+    ), pairs AS (
+      SELECT k.probe, b.child_id,
+             bool_or(k.kind IN ('dob_postcode', 'dob_family_metaphone')) AS dob,
+             bool_or(k.kind IN ('dob_postcode', 'postcode_year_family_metaphone')) AS postcode,
+             bool_or(k.kind = 'nhs_number') AS nhs,
+             count(*) FILTER (WHERE k.kind = 'dob_family_metaphone') AS dob_sounds,
+             count(*) FILTER (WHERE k.kind = 'postcode_year_family_metaphone') AS postcode_sounds,
+             count(*) FILTER (WHERE k.kind = 'dob_year_family_metaphone') AS sounds,
+             count(*) FILTER (WHERE k.kind = 'year_family_metaphone_triple') AS triples
+      FROM unnest(${keys.positions}::integer[], ${keys.kinds}::text[], ${keys.values}::bytea[]) AS k(probe, kind, value)
+      JOIN child_blind_index b ON b.kind = k.kind AND b.value = k.value
+      GROUP BY k.probe, b.child_id
+    ), scored AS MATERIALIZED (
+      SELECT p.probe, p.child_id, (CASE WHEN p.nhs THEN ${rule.nhsNumber} ELSE 0 END + CASE
+        WHEN p.dob OR p.postcode THEN
+          (CASE WHEN p.dob THEN ${rule.dob} ELSE 0 END) + (CASE WHEN p.postcode THEN ${rule.postcode} ELSE 0 END)
+          + ${rule.sound} * (CASE WHEN p.dob THEN p.dob_sounds ELSE p.postcode_sounds END)
+        WHEN p.sounds > 0 THEN ${rule.sound} * p.sounds
+        -- n sounds shared make n(n-1)(n-2)/6 triples; for n >= 3 this rounds back to n exactly.
+        WHEN p.triples > 0 THEN ${rule.sound} * round(cbrt(6 * p.triples) + 1)
+        ELSE (SELECT coalesce(sum(r.weight), 0) FROM ranking r
+              WHERE r.probe = p.probe AND r.kind <> 'nhs_number'
+                AND EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = r.kind AND b.value = r.value AND b.child_id = p.child_id))
+        END)::integer AS hits
+      FROM pairs p
+    )
     SELECT probe, child_id, hits FROM (
-      SELECT p.probe, b.child_id, sum(p.weight)::integer AS hits,
-             row_number() OVER (PARTITION BY p.probe ORDER BY sum(p.weight) DESC, b.child_id) AS rank
-      FROM child_blind_index b
-      JOIN unnest(${positions}::integer[], ${kinds}::text[], ${values}::bytea[], ${weights}::integer[]) AS p(probe, kind, value, weight)
-        ON b.kind = p.kind AND b.value = p.value
-      GROUP BY p.probe, b.child_id
-      HAVING sum(p.weight) >= ${ranking.minScore ?? 1}) ranked
+      SELECT probe, child_id, hits, row_number() OVER (PARTITION BY probe ORDER BY hits DESC, child_id) AS rank
+      FROM scored WHERE hits >= ${rule.minScore}) ranked
     WHERE rank <= ${limit}
     ORDER BY probe, rank`.execute(db);
   for (const r of rows) found[r.probe]!.push({ childId: r.child_id, hits: r.hits });

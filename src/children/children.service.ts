@@ -3,12 +3,13 @@ import type { Keyring } from '../platform/crypto/keyring.js';
 import type { BlindIndexEntry, BlindIndexKind, IdentityProbe } from './blind-index.js';
 import type { Child, ChildFacts, ChildIdentity, ChildPerson } from './child-identity.js';
 import { ChildSealer, type PreparedChild } from './child-sealer.js';
+import type { BlockingProbe, BlockingRule } from './blind-index.js';
 import {
   childExists,
   countChildren,
   deleteChildKeyAndIndex,
   findChildIdsByBlindIndex,
-  findChildIdsByBlindIndexForEach,
+  findChildIdsByBlockingKeysForEach,
   findShieldedChildrenEntries,
   findSealedChild,
   findSealedChildren,
@@ -214,14 +215,17 @@ export class ChildrenService {
     return this.sealer.indexer.probeFor(probe);
   }
 
-  /** Candidate children sharing any of these blind-index values, ranked by the shared values' weights. */
-  findCandidatesByEntries(entries: readonly BlindIndexEntry[], options: { limit: number; weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[]> {
-    return findChildIdsByBlindIndex(db, entries, options.limit, options);
+  /** The composite blocking keys and NHS number an incoming record is looked up by (BlindIndexer.blockingKeysFor). */
+  blockingKeys(probe: Pick<IdentityProbe, 'familyName' | 'dateOfBirth' | 'postcode' | 'nhsNumber'>): BlindIndexEntry[] {
+    return this.sealer.indexer.blockingKeysFor(probe);
   }
 
-  /** {@link findCandidatesByEntries} for many probes in one query: one list per probe, in order. */
-  findCandidatesForEach(probes: readonly (readonly BlindIndexEntry[])[], options: { limit: number; weights?: Partial<Record<BlindIndexEntry['kind'], number>>; minScore?: number }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[][]> {
-    return findChildIdsByBlindIndexForEach(db, probes, options.limit, options);
+  /**
+   * For each probe, the children holding one of its keys, scored and ranked by the online blocking
+   * rule, in one query: one list per probe, in order.
+   */
+  findCandidatesForEach(probes: readonly BlockingProbe[], options: { limit: number; rule: BlockingRule }, db: DbOrTx = this.deps.db): Promise<{ childId: string; hits: number }[][]> {
+    return findChildIdsByBlockingKeysForEach(db, probes, options.limit, options.rule);
   }
 
   /** The blind-index values of these kinds that shielded children hold, each with its child. */

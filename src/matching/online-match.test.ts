@@ -5,9 +5,12 @@ import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
 import { aChild, aChildRecordInput, aTestNhsNumber, councilCodeOf, MOVED } from '../../test/factories/children.js';
 import type { Viewer } from '../access/viewer.js';
-import { AUTO_LINK_THRESHOLD, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
+import { AUTO_LINK_THRESHOLD, BLOCKING_RULE, BLOCKING_WEIGHTS, CANDIDATE_LIMIT, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
 import { childScorer } from './child-model.js';
 import { validateChildRecord } from '../children/child-record-input.js';
+import { randomUUID } from 'node:crypto';
+import type { Child, ChildIdentity } from '../children/child-identity.js';
+import { MAX_CODES_FOR_TRIPLES, metaphoneCodes, nameForms } from '../children/blind-index.js';
 
 let t: TestApp;
 let councilCode: string;
@@ -127,5 +130,98 @@ describe('matching an incoming record against the index', () => {
     const created = await t.services.childRecords.upsertFromSource(feed, { system: 'gp-system', id: 'G-9' }, aChildRecordInput(councilCode, { givenNames: 'Zebedee', familyName: 'Underhill', dateOfBirth: '2019-12-01', address: { lines: ['1 Quay Road'], town: 'Hull', postcode: 'HU1 1AA' } }), null);
     assert.equal(created.created, true);
     assert.equal((await reviewItemsFor(created.childId)).length, 0);
+  });
+});
+
+/**
+ * The blocking rule as it was first written, straight over the stored single values: each child
+ * ranked by the summed weights of the values it shares with the record, at least the minimum,
+ * best first, ties by id, at most the limit. The composite keys must give exactly this. Reads the
+ * index as it is now; the function it returns applies the rule to a record.
+ */
+async function theRule(matcher: OnlineMatcher): Promise<(identity: ChildIdentity) => { childId: string; hits: number }[]> {
+  const { rows } = await sql<{ child_id: string; kind: string; value: Buffer }>`
+    SELECT child_id, kind, value FROM child_blind_index WHERE kind = ANY(${Object.keys(BLOCKING_WEIGHTS)}::text[])`.execute(t.database.db);
+  const holders = new Map<string, string[]>();
+  for (const r of rows) {
+    const key = `${r.kind}:${r.value.toString('hex')}`;
+    holders.set(key, [...(holders.get(key) ?? []), r.child_id]);
+  }
+  return (identity) => {
+    const hits = new Map<string, number>();
+    for (const e of matcher.blockingProbe(identity).ranking) {
+      for (const childId of holders.get(`${e.kind}:${e.value.toString('hex')}`) ?? []) hits.set(childId, (hits.get(childId) ?? 0) + BLOCKING_WEIGHTS[e.kind]!);
+    }
+    return [...hits].filter(([, n]) => n >= BLOCKING_RULE.minScore).map(([childId, n]) => ({ childId, hits: n }))
+      .sort((a, b) => b.hits - a.hits || (a.childId < b.childId ? -1 : 1)).slice(0, CANDIDATE_LIMIT);
+  };
+}
+
+describe('blocking through composite keys', () => {
+  // A crowded neighbourhood: few dates (some whose day and month swap), few postcodes, few NHS
+  // numbers, sound-alike and double-barrelled family names, former names. Every way the rule can
+  // block a pair happens many times over, and some records block more children than the limit.
+  const dates = ['2014-03-07', '2014-07-03', '2014-03-08', '2014-11-30', '2015-03-07', '2015-05-05', '2013-01-02', '2013-02-01', '2013-10-11', '2013-11-10', '2016-06-06', '2016-01-12', '2016-12-01', '2012-08-30'];
+  const families = ['Smith', 'Smyth', 'Schmidt', 'Jones', 'Smith-Jones', 'Jones Smith', 'Brown-Smith-Jones', "O'Brien", 'Schmidt-Wojcik-Jankowski-Gallagher-Czerny-Rzepka'];
+  const postcodes = ['LS6 2AB', 'LS6 2AD', 'BD1 2XY', 'YO1 7HH', 'HU1 1AA', 'M1 1AE', 'S1 2BJ', 'LS1 4AB', null];
+  const nhsNumbers = [null, null, null, aTestNhsNumber(), aTestNhsNumber()];
+  let seed = 20261201;
+  const pick = <T>(from: readonly T[]): T => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return from[seed % from.length]!;
+  };
+  const anIdentity = (): ChildIdentity => {
+    const postcode = pick(postcodes);
+    return {
+      givenNames: pick(['Ava', 'Ben', 'Cara']), familyName: pick(families), formerFamilyNames: pick([[], [], [pick(families)], ['Dunmore-Ellery', 'Hawthorne']]),
+      dateOfBirth: pick(dates), nhsNumber: pick(nhsNumbers),
+      address: postcode === null ? { kind: 'no_known_address' } : { kind: 'known', lines: ['1 High Street'], town: 'Leeds', postcode },
+    };
+  };
+  const sounds = (identity: ChildIdentity) => new Set([identity.familyName, ...identity.formerFamilyNames].flatMap((n) => nameForms(n).flatMap((f) => metaphoneCodes(f)))).size;
+
+  test('find exactly the children the weighted rule blocks, in its order, one record at a time and for a batch', async () => {
+    const matcher = new OnlineMatcher({ children: t.services.children, scorer: childScorer() });
+    const councilId = (await t.database.db.selectFrom('organisations').select('id').where('kind', '=', 'council').executeTakeFirstOrThrow()).id;
+    const stored: Child[] = Array.from({ length: 400 }, () => ({
+      id: randomUUID(), responsibleCouncilId: councilId, recordTrigger: 'child_in_need', triggerDate: '2026-09-01', sex: 'female', unborn: false, shielded: false, identity: anIdentity(),
+    }));
+    await t.services.children.add(stored);
+    // The paths the keys take: triples, and the marker and plain sound lists past the triples' bound.
+    assert.ok(stored.some((c) => sounds(c.identity) >= 3 && sounds(c.identity) <= MAX_CODES_FOR_TRIPLES));
+    assert.ok(stored.some((c) => sounds(c.identity) > MAX_CODES_FOR_TRIPLES));
+    const records = Array.from({ length: 120 }, anIdentity);
+    const expected = records.map(await theRule(matcher));
+    const sizes = expected.map((e) => e.length).join(' ');
+    assert.ok(expected.some((e) => e.length === CANDIDATE_LIMIT), `some records block more children than the limit: ${sizes}`);
+    assert.ok(expected.some((e) => e.length > 0 && e.length < CANDIDATE_LIMIT), `and some fewer: ${sizes}`);
+    for (const [i, record] of records.entries()) assert.deepEqual(await matcher.blocked(record), expected[i], `record ${i}`);
+    assert.deepEqual(await matcher.blockedForEach(records.map((r) => matcher.blockingProbe(r))), expected);
+  });
+
+  test('find a child by a swapped date of birth, by NHS number alone, after a move, and by a double-barrelled name in the birth year', async () => {
+    const matcher = new OnlineMatcher({ children: t.services.children, scorer: childScorer() });
+    const councilId = (await t.database.db.selectFrom('organisations').select('id').where('kind', '=', 'council').executeTakeFirstOrThrow()).id;
+    const nhsNumber = aTestNhsNumber();
+    const identity: ChildIdentity = {
+      givenNames: 'Wilhelmina', familyName: 'Featherstonehaugh-Pryce', formerFamilyNames: [], dateOfBirth: '2012-04-09', nhsNumber,
+      address: { kind: 'known', lines: ['2 Wharf Road'], town: 'York', postcode: 'YO1 7HH' },
+    };
+    const childId = randomUUID();
+    await t.services.children.add([{ id: childId, responsibleCouncilId: councilId, recordTrigger: 'child_in_need', triggerDate: '2026-09-01', sex: 'female', unborn: false, shielded: false, identity }]);
+    const elsewhere = { kind: 'known' as const, lines: ['9 Other Road'], town: 'Hull', postcode: 'HU1 1AA' };
+    const cases: [string, ChildIdentity][] = [
+      ['swapped date of birth, same name, moved', { ...identity, nhsNumber: null, dateOfBirth: '2012-09-04', address: elsewhere }],
+      ['NHS number alone', { ...identity, familyName: 'Ng', dateOfBirth: '2010-01-01', address: elsewhere }],
+      ['moved house', { ...identity, nhsNumber: null, address: elsewhere }],
+      ['same home, same sound, another day in the year', { ...identity, nhsNumber: null, familyName: 'Pryce', dateOfBirth: '2012-12-25' }],
+      ['double-barrelled name in the birth year, nothing else', { ...identity, nhsNumber: null, dateOfBirth: '2012-12-25', address: elsewhere }],
+    ];
+    const rule = await theRule(matcher);
+    for (const [name, record] of cases) {
+      const blocked = await matcher.blocked(record);
+      assert.ok(blocked.some((b) => b.childId === childId), name);
+      assert.deepEqual(blocked, rule(record), name);
+    }
   });
 });

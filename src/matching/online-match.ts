@@ -1,7 +1,7 @@
 import type { DbOrTx } from '../platform/db/database.js';
 import type { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity, Sex } from '../children/child-identity.js';
-import type { BlindIndexEntry, BlindIndexKind } from '../children/blind-index.js';
+import { blockingWeights, type BlindIndexEntry, type BlindIndexKind, type BlockingProbe, type BlockingRule } from '../children/blind-index.js';
 import { DEFAULT_THRESHOLD } from './batch.js';
 import { childMatchRecord } from './child-match-record.js';
 import type { Contribution, Explanation, Scorer } from './model.js';
@@ -40,23 +40,33 @@ export const REVIEW_THRESHOLD = 0.01;
 export const AUTO_LINK_PERSON_BITS = 12;
 
 /**
- * Blocking in PostgreSQL: a candidate must share blind-index values worth at least
- * MIN_BLOCKING_SCORE — a date of birth (exact, or day↔month swapped) with the family-name sound
- * and birth year, or a date of birth (or the sound and year) with the postcode, or an NHS number
- * alone. Names on their own are not blocking keys: the posting lists of common names and name
- * sounds run to thousands of children and cost more than everything else together (measured: the
- * blocking query took 3 ms at 100k children without them, 9–16 ms with them). A pair these keys
- * miss (a child who moved AND changed surname or mistyped the date of birth, with no NHS number)
- * is still found by `signpost match dedupe`, which blocks on exact date of birth and on sound +
- * year across the whole index.
+ * Blocking in PostgreSQL: a candidate must share blind-index values worth at least the rule's
+ * minScore — a date of birth (exact, or day↔month swapped) with the family-name sound and birth
+ * year, or a date of birth (or the sound and year) with the postcode, or an NHS number alone (or
+ * three family-name sounds in the birth year: a double-barrelled name). Names on their own are not
+ * blocking keys: the posting lists of common names and name sounds run to thousands of children
+ * and cost more than everything else together (measured: the blocking query took 3 ms at 100k
+ * children without them, 9–16 ms with them). A pair these keys miss (a child who moved AND changed
+ * surname or mistyped the date of birth, with no NHS number) is still found by `signpost match
+ * dedupe`, which blocks on exact date of birth and on sound + year across the whole index.
+ *
+ * Candidates are found through keys that are each enough on their own (COMPOSITE_KINDS in
+ * blind-index.ts), one for every way a candidate can reach the score: NHS number (3); date of
+ * birth with a sound (2 + 1, dob_family_metaphone) or with the postcode (2 + 2, dob_postcode);
+ * postcode with a sound in the year (2 + 1, postcode_year_family_metaphone); three sounds in the
+ * year (1 + 1 + 1, year_family_metaphone_triple). Each is shared by a handful of children at any
+ * scale, where a date of birth alone is shared by about 330 at 1M and a sound in a year by
+ * hundreds: reading those posting lists and grouping them by child was most of a feed batch's
+ * time at 1M. The score is then worked out from the keys each candidate matched (or, for the few
+ * found by an NHS number or sounds alone, from its own values), so the candidates and their order
+ * are what the rule gives (online-match.test.ts holds the two together).
  */
-const BLOCKING_WEIGHTS: Readonly<Partial<Record<BlindIndexKind, number>>> = {
-  dob: 2, dob_swapped: 2, dob_year_family_metaphone: 1, nhs_number: 3, postcode: 2,
-};
-const MIN_BLOCKING_SCORE = 3;
+export const BLOCKING_RULE: Readonly<BlockingRule> = { dob: 2, postcode: 2, nhsNumber: 3, sound: 1, minScore: 3 };
+/** The rule's weight for each blind-index kind it counts. */
+export const BLOCKING_WEIGHTS: Readonly<Partial<Record<BlindIndexKind, number>>> = blockingWeights(BLOCKING_RULE);
 
 /** Children read and scored per incoming record: the best-blocked ones (most shared keys). */
-const CANDIDATE_LIMIT = 20;
+export const CANDIDATE_LIMIT = 20;
 
 export interface MatchCandidate {
   childId: string;
@@ -91,27 +101,32 @@ export class OnlineMatcher {
   /**
    * {@link candidates} for a batch of incoming records (a feed's), in order: one blocking query and
    * one read for the whole batch, each blocked child opened once however many records it blocks with.
-   * `blocking` is the record's {@link blockingEntries}, when the caller has them already.
+   * `blocking` is the record's {@link blockingProbe}, when the caller has it already.
    */
-  async candidatesForEach(incoming: readonly { identity: ChildIdentity; sex: Sex; blocking?: readonly BlindIndexEntry[] }[], db?: DbOrTx): Promise<MatchCandidate[][]> {
-    const blocked = await this.deps.children.findCandidatesForEach(
-      incoming.map((r) => r.blocking ?? this.blockingEntries(r.identity)),
-      { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE },
-      db,
-    );
+  async candidatesForEach(incoming: readonly { identity: ChildIdentity; sex: Sex; blocking?: BlockingProbe }[], db?: DbOrTx): Promise<MatchCandidate[][]> {
+    const blocked = await this.blockedForEach(incoming.map((r) => r.blocking ?? this.blockingProbe(r.identity)), db);
     const opened = new Map((await this.deps.children.readMany([...new Set(blocked.flat().map((b) => b.childId))], db)).map((c) => [c.id, c]));
     return incoming.map((r, i) => this.#score(r.identity, r.sex, blocked[i]!.flatMap((b) => opened.get(b.childId) ?? [])));
   }
 
   /** The blocking step alone: children sharing enough blocking keys, best-blocked first. */
-  blocked(identity: ChildIdentity, db?: DbOrTx): Promise<{ childId: string; hits: number }[]> {
-    return this.deps.children.findCandidatesByEntries(this.blockingEntries(identity), { limit: CANDIDATE_LIMIT, weights: BLOCKING_WEIGHTS, minScore: MIN_BLOCKING_SCORE }, db);
+  async blocked(identity: ChildIdentity, db?: DbOrTx): Promise<{ childId: string; hits: number }[]> {
+    return (await this.blockedForEach([this.blockingProbe(identity)], db))[0]!;
   }
 
-  /** The record's values of the blocking keys (keyed blind-index values: no identity in them). */
-  blockingEntries(identity: ChildIdentity): BlindIndexEntry[] {
-    const probe = this.deps.children.probe({ givenNames: identity.givenNames, familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null });
-    return probe.filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined);
+  /** {@link blocked} for many records' {@link blockingProbe}s in one query: one list per probe, in order. */
+  blockedForEach(probes: readonly BlockingProbe[], db?: DbOrTx): Promise<{ childId: string; hits: number }[][]> {
+    return this.deps.children.findCandidatesForEach(probes, { limit: CANDIDATE_LIMIT, rule: BLOCKING_RULE }, db);
+  }
+
+  /**
+   * The record's blocking (keyed blind-index values: no identity in them): the keys its candidates
+   * are found by, and its values of the rule's kinds, which rank them.
+   */
+  blockingProbe(identity: ChildIdentity): BlockingProbe {
+    const fields = { familyName: identity.familyName, dateOfBirth: identity.dateOfBirth, nhsNumber: identity.nhsNumber, postcode: identity.address.kind === 'known' ? identity.address.postcode : null };
+    const ranking = this.deps.children.probe(fields).filter((e) => BLOCKING_WEIGHTS[e.kind] !== undefined);
+    return { keys: this.deps.children.blockingKeys(fields), ranking };
   }
 
   /**
@@ -132,7 +147,7 @@ export class OnlineMatcher {
         else earlier.set(key, []);
         earlier.get(key)!.push(i);
       }
-      const by = [...shared].flatMap(([j, score]) => (score >= MIN_BLOCKING_SCORE ? [j] : []));
+      const by = [...shared].flatMap(([j, score]) => (score >= BLOCKING_RULE.minScore ? [j] : []));
       if (by.length > 0) blocked.set(i, by);
     });
     return blocked;
