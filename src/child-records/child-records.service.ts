@@ -112,6 +112,8 @@ export class ChildRecordsService {
   readonly #children: ChildrenService;
   readonly #signposts: SignpostService;
   readonly #matcher: OnlineMatcher;
+  /** The shielded children's search keys as the last batch loaded them, kept while they are unchanged. */
+  #shieldedNeighbours: ShieldedNeighbours | undefined;
 
   constructor(private readonly deps: { db: Db; clock: Clock; children: ChildrenService; search: ChildSearchService; audit: AuditService; notifications: NotificationsService; matcher?: OnlineMatcher; retentionMonths: number }) {
     this.#children = deps.children;
@@ -233,7 +235,8 @@ export class ChildRecordsService {
     const single: SourceBatchRecord[] = [];
     // Records going the single way in chains: one that waits for another goes after it, in its chain.
     const chains = new SingleWayChains();
-    const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db);
+    const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db, this.#shieldedNeighbours);
+    this.#shieldedNeighbours = shielded;
     // Each round stores at least its first record or sends it the single way, so rounds shrink.
     while (round.length > 0) {
       const plan = await this.#planSourceRound(round, shielded);

@@ -107,6 +107,17 @@ describe('a batch of records from one source', () => {
     assert.deepEqual(upserted(second), { childId: a.childId, created: false, changed: true }, 'the second is linked to the first, as it would be sent after it');
   });
 
+  test('a child shielded between two batches of a feed is seen by the second: the shield follows its likely match', async () => {
+    const person = { givenNames: 'Philippa', sex: 'female' as const, familyName: 'Mountjoy', dateOfBirth: '2013-05-27' };
+    const existing = await aChild(t, worker, input(person));
+    const [warm] = await t.services.childRecords.upsertManyFromSource(feed, 'gp-system', [{ sourceId: 'L-1', input: input(aDistinctIdentity(160)) }], null);
+    assert.equal(upserted(warm).created, true);
+    await t.services.childRecords.shield(worker, existing, { reason: 'Risk of harm if location known', decidedBy: 'Head of Service', reviewOn: '2027-05-01' }, null);
+    const [follower] = await t.services.childRecords.upsertManyFromSource(feed, 'gp-system', [{ sourceId: 'L-2', input: input({ ...person, ...MOVED }) }], null);
+    const { rows: [flag] } = await sql<{ shielded: boolean }>`SELECT shielded FROM children WHERE id = ${upserted(follower).childId}`.execute(t.database.db);
+    assert.equal(flag?.shielded, true);
+  });
+
   test('new children are matched and stored in the same few statements however many the batch holds', async () => {
     const statements = statementCounter();
     const s = t.services;

@@ -208,17 +208,27 @@ export async function findChildIdsByBlockingKeysForEach(db: DbOrTx, probes: read
 }
 
 /**
- * Every blind-index value of these kinds that a shielded child holds. Shielded children are a few
+ * Every blind-index value of these kinds that a shielded child (of `childIds`, if given) holds. Shielded children are a few
  * in a thousand, so this is read whole (through the partial index of shielded ids) rather than
  * joined against each incoming record's posting lists, which at national scale almost always
  * hold some shielded child.
  */
-export async function findShieldedChildrenEntries(db: DbOrTx, kinds: readonly BlindIndexEntry['kind'][]): Promise<{ childId: string; kind: BlindIndexEntry['kind']; value: Buffer }[]> {
+export async function findShieldedChildrenEntries(db: DbOrTx, kinds: readonly BlindIndexEntry['kind'][], childIds?: readonly string[]): Promise<{ childId: string; kind: BlindIndexEntry['kind']; value: Buffer }[]> {
   const { rows } = await sql<{ child_id: string; kind: BlindIndexEntry['kind']; value: Buffer }>`
     SELECT b.child_id, b.kind, b.value
     FROM children c JOIN child_blind_index b ON b.child_id = c.id
-    WHERE c.shielded AND b.kind = ANY(${kinds}::text[])`.execute(db);
+    WHERE c.shielded AND b.kind = ANY(${kinds}::text[]) ${childIds === undefined ? sql`` : sql`AND c.id = ANY(${childIds}::uuid[])`}`.execute(db);
   return rows.map((r) => ({ childId: r.child_id, kind: r.kind, value: r.value }));
+}
+
+/**
+ * Each shielded child's id with its `updated_at` as exact text: every write that shields or
+ * unshields a child or changes its identity (and so its blind indexes) sets it, so a changed
+ * value says which children's keys to read again. Read through the partial index of shielded ids.
+ */
+export async function findShieldedChildrenVersions(db: DbOrTx): Promise<{ childId: string; version: string }[]> {
+  const { rows } = await sql<{ id: string; version: string }>`SELECT id, updated_at::text AS version FROM children WHERE shielded`.execute(db);
+  return rows.map((r) => ({ childId: r.id, version: r.version }));
 }
 
 /** Many probes' entries as parallel arrays, each entry tagged with its probe's position. */

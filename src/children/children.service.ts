@@ -11,6 +11,7 @@ import {
   findChildIdsByBlindIndex,
   findChildIdsByBlockingKeysForEach,
   findShieldedChildrenEntries,
+  findShieldedChildrenVersions,
   findSealedChild,
   findSealedChildren,
   type AlongsideColumn,
@@ -228,9 +229,14 @@ export class ChildrenService {
     return findChildIdsByBlockingKeysForEach(db, probes, options.limit, options.rule);
   }
 
-  /** The blind-index values of these kinds that shielded children hold, each with its child. */
-  shieldedEntries(kinds: readonly BlindIndexKind[], db: DbOrTx = this.deps.db): Promise<{ childId: string; kind: BlindIndexKind; value: Buffer }[]> {
-    return findShieldedChildrenEntries(db, kinds);
+  /** The blind-index values of these kinds that shielded children (of `childIds`, if given) hold, each with its child. */
+  shieldedEntries(kinds: readonly BlindIndexKind[], db: DbOrTx = this.deps.db, childIds?: readonly string[]): Promise<{ childId: string; kind: BlindIndexKind; value: Buffer }[]> {
+    return findShieldedChildrenEntries(db, kinds, childIds);
+  }
+
+  /** Each shielded child with the version of its row (findShieldedChildrenVersions): a changed version, a changed child. */
+  shieldedVersions(db: DbOrTx = this.deps.db): Promise<{ childId: string; version: string }[]> {
+    return findShieldedChildrenVersions(db);
   }
 
   /** Candidate children sharing blind-index values with the probe, most shared first. */
