@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../platform/db/database.js';
+import { PREPARED } from '../platform/db/prepared.js';
 
 export type SessionStage = 'mfa_enrolment' | 'mfa_challenge' | 'active';
 
@@ -24,6 +25,7 @@ export async function insertSession(
  */
 export function findLiveSessionWithAccount(db: DbOrTx, idHash: Buffer) {
   return db.selectFrom('sessions')
+    .modifyFront(PREPARED)
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .innerJoin('organisations', 'organisations.id', 'users.organisation_id')
     .select([

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
+import { PREPARED } from '../platform/db/prepared.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { IdentifierKind } from '../children/child-identity.js';
 import type { StampedAuditEntry } from '../audit/audit-entry.js';
@@ -140,7 +141,7 @@ export async function findRecordDetails(db: DbOrTx, childId: string, writes?: Lo
   const ctes = writes ? [sql`recorded AS (${auditEntriesInsert(db, [writes.audit])})`] : [];
   if (writes && writes.notices.length > 0) ctes.push(sql`noticed AS (${notificationsInsert(db, writes.notices)})`);
   const { rows: [row] } = await sql<RecordDetailsSql>`
-    ${ctes.length > 0 ? sql`WITH ${sql.join(ctes)} ` : sql``}SELECT c.legal_hold_reason,
+    ${PREPARED} ${ctes.length > 0 ? sql`WITH ${sql.join(ctes)} ` : sql``}SELECT c.legal_hold_reason,
       ARRAY(SELECT ended_on::text FROM involvements WHERE child_id = c.id
             UNION ALL SELECT ended_on::text FROM child_flags WHERE child_id = c.id) AS period_ends,
       COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'issuer', i.issuer, 'value', encode(i.value, 'base64'), 'valid_from', i.valid_from, 'valid_to', i.valid_to)

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
+import { PREPARED } from '../platform/db/prepared.js';
 import type { ChildrenTable } from '../platform/db/schema.js';
 import { blockingWeights, type BlindIndexEntry, type BlockingProbe, type BlockingRule } from './blind-index.js';
 import type { PreparedChild } from './child-sealer.js';
@@ -72,6 +73,7 @@ export type AlongsideColumn = RawBuilder<unknown>;
  */
 export function findSealedChild(db: DbOrTx, childId: string, alongside: Readonly<Record<string, AlongsideColumn>> = {}) {
   return db.selectFrom('children as c')
+    .modifyFront(PREPARED)
     .leftJoin('child_keys as k', 'k.child_id', 'c.id')
     .select([
       'c.id', 'c.responsible_council_id', 'c.record_trigger', 'c.trigger_date', 'c.sex',

@@ -1,5 +1,6 @@
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { DbOrTx } from '../platform/db/database.js';
+import { PREPARED } from '../platform/db/prepared.js';
 import { visibleInvolvement } from './involvements.repository.js';
 
 /** The reads behind the signpost view: one child's involvements, flags and areas, with contacts. */
@@ -81,7 +82,7 @@ export function findSignpostFacts(db: DbOrTx, childId: string) {
     jsonArrayFrom(flagsWithCouncil(db, childId)).as('flags'),
     jsonArrayFrom(areasWithCouncil(db, childId)).as('areas'),
     jsonArrayFrom(areaCouncils(db, childId)).as('councils'),
-  ]).executeTakeFirstOrThrow();
+  ]).modifyFront(PREPARED).executeTakeFirstOrThrow();
 }
 
 /** The responsible council on the child record, for a child with no area history yet. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
+import { PREPARED } from '../platform/db/prepared.js';
 import type { NotificationsTable } from '../platform/db/schema.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { FlagFact } from './look-notifications.js';
@@ -80,7 +81,7 @@ function forInbox(inbox: Inbox) {
 
 /** Unread notices for the inbox: one count over the two recipient indexes and the reads' key. */
 export async function countUnread(db: DbOrTx, inbox: Inbox): Promise<number> {
-  const { rows } = await sql<{ count: string }>`
+  const { rows } = await sql<{ count: string }>`${PREPARED}
     SELECT count(*) AS count FROM notifications n
     WHERE ${forInbox(inbox)}
       AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ${inbox.userId}::uuid)`.execute(db);

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { PreparingClient } from './prepared.js';
 
 export type { Database } from './schema.js';
 
@@ -33,6 +34,8 @@ export interface DatabaseOptions {
 
 export function createDatabase(options: DatabaseOptions): Db {
   const pool = new pg.Pool({
+    // Runs statements marked PREPARED as named prepared statements (prepared.ts).
+    Client: PreparingClient,
     connectionString: options.url,
     max: options.poolSize,
     types,
