@@ -21,16 +21,17 @@ const CHUNK = 20_000;
 /**
  * Chunks requested ahead when this thread checks them itself. A chunk is two reads, the second
  * (its entries) sent only once the first (its leaves) is back — and this thread cannot send it
- * while it is busy hashing the chunk before. With two ahead PostgreSQL ran out of work during
- * each chunk's hashing; with three it still has the entries of the chunk after to build.
+ * while it is busy hashing the chunk before. With two ahead PostgreSQL can run out of work while
+ * a chunk is hashed; with three it still has another chunk's entries to build. (Rates with 2, 3
+ * and 4 ahead, measured on a loaded machine, did not separate from the noise.)
  */
 const IN_THREAD_AHEAD = 3;
 
 /** Below this many leaves, starting threads costs more than they save. */
 const THREADS_FROM = 2 * CHUNK;
 /**
- * Threads for a large log: one per core but one, left to PostgreSQL, which does a third of the
- * work. On the 2-core benchmark machine that is one: there, two threads measured no faster than
+ * Threads for a large log: one per core but one, left to PostgreSQL, which does half the work or
+ * more. On the 2-core benchmark machine that is one: there, two threads measured no faster than
  * one (74,862 against 77,400 entries/s over 1M entries, and about half as fast over 100k, where
  * starting them costs more), since one thread and its backend already keep both cores busy.
  */
