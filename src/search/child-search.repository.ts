@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../platform/db/database.js';
+import { PREPARED } from '../platform/db/prepared.js';
 import type { StampedAuditEntry } from '../audit/audit-entry.js';
 import { auditEntriesInsert } from '../audit/audit.repository.js';
 import type { WeightedEntry } from '../children/children.repository.js';
@@ -87,7 +88,7 @@ export async function findCandidatesToOpen(
   const candidates = blocking.length > 0
     ? sql`${rankedCandidates(blocking, ranking, limits)}`
     : sql`ranked AS (SELECT NULL::uuid AS child_id WHERE false)`;
-  const { rows } = await sql<SealedCandidateRow>`
+  const { rows } = await sql<SealedCandidateRow>`${PREPARED}
     WITH ${audit ? sql`recorded AS (${auditEntriesInsert(db, [audit])}),` : sql``} ${candidates}
     SELECT ch.id, ch.sex, ch.shielded, ch.given_names, ch.family_name, ch.former_family_names, ch.date_of_birth, ch.nhs_number,
            k.key_version, k.wrapped_key, k.wrap_version,
