@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../platform/db/database.js';
 import { PREPARED } from '../platform/db/prepared.js';
+import { precompiled } from '../platform/db/precompiled.js';
 
 export type SessionStage = 'mfa_enrolment' | 'mfa_challenge' | 'active';
 
@@ -23,18 +24,21 @@ export async function insertSession(
  * on a busy machine each round trip to PostgreSQL costs more than the query itself. (Sessions
  * reference their account, so the joins find one whenever the session exists.)
  */
-export function findLiveSessionWithAccount(db: DbOrTx, idHash: Buffer) {
-  return db.selectFrom('sessions')
-    .modifyFront(PREPARED)
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .innerJoin('organisations', 'organisations.id', 'users.organisation_id')
-    .select([
-      'sessions.user_id', 'sessions.stage', 'sessions.csrf_token', 'sessions.created_at', 'sessions.last_seen_at',
-      'users.email', 'users.display_name', 'users.role', 'users.organisation_id', 'users.disabled_at',
-      'users.dbs_checked_on', 'users.training_completed_on', 'users.agreement_signed_on', 'organisations.name as organisation_name',
-    ])
-    .where('sessions.id_hash', '=', idHash).where('sessions.ended_at', 'is', null).executeTakeFirst();
+export async function findLiveSessionWithAccount(db: DbOrTx, idHash: Buffer) {
+  return (await liveSessionWithAccount(db, idHash)).rows[0];
 }
+
+// Read on every signed-in request: built once (precompiled.ts).
+const liveSessionWithAccount = precompiled((db: DbOrTx, idHash: Buffer) => db.selectFrom('sessions')
+  .modifyFront(PREPARED)
+  .innerJoin('users', 'users.id', 'sessions.user_id')
+  .innerJoin('organisations', 'organisations.id', 'users.organisation_id')
+  .select([
+    'sessions.user_id', 'sessions.stage', 'sessions.csrf_token', 'sessions.created_at', 'sessions.last_seen_at',
+    'users.email', 'users.display_name', 'users.role', 'users.organisation_id', 'users.disabled_at',
+    'users.dbs_checked_on', 'users.training_completed_on', 'users.agreement_signed_on', 'organisations.name as organisation_name',
+  ])
+  .where('sessions.id_hash', '=', idHash).where('sessions.ended_at', 'is', null));
 
 export async function touchSession(db: DbOrTx, idHash: Buffer, at: Date): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: at }).where('id_hash', '=', idHash).execute();

@@ -1,6 +1,7 @@
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import type { DbOrTx } from '../platform/db/database.js';
 import { PREPARED } from '../platform/db/prepared.js';
+import { precompiled } from '../platform/db/precompiled.js';
 import { visibleInvolvement } from './involvements.repository.js';
 
 /** The reads behind the signpost view: one child's involvements, flags and areas, with contacts. */
@@ -75,15 +76,20 @@ function responsibleCouncil(db: DbOrTx, childId: string) {
  * flags and areas with their contacts, and the councils whose area those involvements sit in.
  * Dates arrive as the same YYYY-MM-DD strings as from a plain read.
  */
-export function findSignpostFacts(db: DbOrTx, childId: string) {
-  return db.selectNoFrom([
-    jsonObjectFrom(responsibleCouncil(db, childId)).as('responsible'),
-    jsonArrayFrom(visibleInvolvements(db, childId)).as('involvements'),
-    jsonArrayFrom(flagsWithCouncil(db, childId)).as('flags'),
-    jsonArrayFrom(areasWithCouncil(db, childId)).as('areas'),
-    jsonArrayFrom(areaCouncils(db, childId)).as('councils'),
-  ]).modifyFront(PREPARED).executeTakeFirstOrThrow();
+export async function findSignpostFacts(db: DbOrTx, childId: string) {
+  const { rows: [row] } = await signpostFacts(db, childId);
+  if (!row) throw new Error('a select without FROM returned no row');
+  return row;
 }
+
+// Five subqueries make this the costliest statement of a look for Kysely to build: built once.
+const signpostFacts = precompiled((db: DbOrTx, childId: string) => db.selectNoFrom([
+  jsonObjectFrom(responsibleCouncil(db, childId)).as('responsible'),
+  jsonArrayFrom(visibleInvolvements(db, childId)).as('involvements'),
+  jsonArrayFrom(flagsWithCouncil(db, childId)).as('flags'),
+  jsonArrayFrom(areasWithCouncil(db, childId)).as('areas'),
+  jsonArrayFrom(areaCouncils(db, childId)).as('councils'),
+]).modifyFront(PREPARED));
 
 /** The responsible council on the child record, for a child with no area history yet. */
 export function findResponsibleCouncil(db: DbOrTx, childId: string) {
