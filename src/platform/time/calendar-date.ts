@@ -10,8 +10,17 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function isCalendarDate(value: string): value is CalendarDate {
   const m = ISO_DATE.exec(value);
   if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === value;
+  // Arithmetic, not a Date round trip: pages check every date they show, many per request.
+  // Years before 100 are refused, as Date.UTC would read them as 19xx.
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  return year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 export function toUtcDate(date: CalendarDate): Date {
@@ -61,7 +70,6 @@ export function ukDate(instant: Date): CalendarDate {
   return londonDate.format(instant);
 }
 
-const longDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
 const longDateTime = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
   day: 'numeric',
@@ -74,8 +82,13 @@ const longDateTime = new Intl.DateTimeFormat('en-GB', {
 
 /** "14 March 2026", the GOV.UK style. */
 export function formatDate(date: CalendarDate): string {
-  return longDate.format(toUtcDate(date));
+  if (!isCalendarDate(date)) throw new RangeError(`not a calendar date: ${String(date)}`);
+  // What Intl's en-GB long date gives ("7 March 2026"), without its cost on every date of every
+  // page; calendar-date.test.ts holds the two together.
+  return `${Number(date.slice(8, 10))} ${MONTH_NAMES[Number(date.slice(5, 7)) - 1]!} ${Number(date.slice(0, 4))}`;
 }
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'] as const;
 
 /** "14 March 2026 at 3:05pm" in UK time. */
 export function formatDateTime(instant: Date): string {

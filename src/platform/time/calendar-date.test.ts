@@ -1,0 +1,30 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { formatDate, isCalendarDate } from './calendar-date.js';
+
+/** The definitions the fast versions replace: a Date round trip, and Intl's long date. */
+const referenceIsCalendarDate = (value: string): boolean => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) === value;
+};
+const longDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+
+const digits = (n: number, width: number) => String(n).padStart(width, '0');
+const dateLike = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
+  .map(([y, m, d]) => `${digits(y, 4)}-${digits(m, 2)}-${digits(d, 2)}`);
+
+describe('calendar dates', () => {
+  test('isCalendarDate agrees with a Date round trip on date-shaped text, leap years and all', () => {
+    fc.assert(fc.property(dateLike, (value) => isCalendarDate(value) === referenceIsCalendarDate(value)), { numRuns: 20_000 });
+    for (const value of ['2024-02-29', '1900-02-29', '2000-02-29', '2026-04-31', '0099-01-01', '2026-1-01', ' 2026-01-01', '']) {
+      assert.equal(isCalendarDate(value), referenceIsCalendarDate(value), value);
+    }
+  });
+
+  test('formatDate writes what Intl writes ("7 March 2026")', () => {
+    fc.assert(fc.property(dateLike.filter(referenceIsCalendarDate), (value) => formatDate(value) === longDate.format(new Date(`${value}T00:00:00Z`))), { numRuns: 5_000 });
+    assert.throws(() => formatDate('2026-02-30'), RangeError);
+  });
+});
