@@ -7,11 +7,15 @@ import type { Db } from '../src/platform/db/database.js';
  */
 export async function refuseWritesTo(db: Db, table: 'audit_entries' | 'notifications'): Promise<void> {
   const trigger = sql.id(`test_refuse_${table}_insert`);
+  // Tests look for this text, to check no internals reach an answer.
+  const message = sql.lit(`${STORE_NAMES[table]} store unavailable (test)`);
   await sql`
     CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'store unavailable (test)'; END $$`.execute(db);
+    BEGIN RAISE EXCEPTION ${message}; END $$`.execute(db);
   await sql`CREATE TRIGGER ${trigger} BEFORE INSERT ON ${sql.table(table)} FOR EACH STATEMENT EXECUTE FUNCTION ${trigger}()`.execute(db);
 }
+
+const STORE_NAMES = { audit_entries: 'audit', notifications: 'notifications' } as const;
 
 /** Undoes {@link refuseWritesTo}. */
 export async function allowWritesTo(db: Db, table: 'audit_entries' | 'notifications'): Promise<void> {

@@ -80,11 +80,9 @@ export class AgencyApiService {
       Object.assign(fields, error.fields);
     }
     if (Object.keys(fields).length > 0) throw new ValidationError('Check the search', fields);
-    // The entry is committed before any result leaves; no entry, no results. Not one transaction
-    // around both: that would hold a second pool connection idle for the whole search.
-    const results = await this.deps.childSearch.search(query);
-    await this.deps.audit.record(this.deps.db, { ...auditActor(viewer), action: 'search', basis: 'stated reason', reason: stated, outcome: 'allowed', requestId });
-    return results;
+    // The search's own statement writes the entry, so it is committed before any result leaves
+    // and if it cannot be written nothing is returned: no entry, no results, in one round trip.
+    return this.deps.childSearch.search(query, this.deps.audit.stamp({ ...auditActor(viewer), action: 'search', basis: 'stated reason', reason: stated, outcome: 'allowed', requestId }));
   }
 
   /** Records an involvement sent as `source`; the same source again returns the first (`created: false`). */
