@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
-import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, aDistinctIdentity, aTestUpn, councilCodeOf, MOVED } from '../../test/factories/children.js';
+import { aCouncilSocialWorker, anOrganisation } from '../../test/factories/accounts.js';
+import { aChild, aChildRecordInput, aDistinctIdentity, aTestUpn, MOVED } from '../../test/factories/children.js';
 import { statementCounter } from '../../test/statement-counter.js';
 import type { Viewer } from '../access/viewer.js';
 import { DomainError, ValidationError } from '../platform/http/errors.js';
@@ -17,10 +17,7 @@ let feed: Viewer;
 
 before(async () => {
   t = await buildTestApp();
-  const councilId = await anOrganisation(t, 'council');
-  councilCode = await councilCodeOf(t, councilId);
-  const account = await anAccount(t, 'vetted', { organisationId: councilId });
-  worker = { kind: 'user', userId: account.id, organisationId: councilId, role: 'social_worker' };
+  ({ councilCode, worker } = await aCouncilSocialWorker(t));
   const police = await anOrganisation(t, 'police');
   feed = { kind: 'api-client', clientId: 'niche', organisationId: police, sourceSystems: ['gp-system'] };
 });

@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
-import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, aTestNhsNumber, councilCodeOf, MOVED } from '../../test/factories/children.js';
+import { aCouncilSocialWorker, anOrganisation } from '../../test/factories/accounts.js';
+import { aChild, aChildRecordInput, aTestNhsNumber, MOVED } from '../../test/factories/children.js';
 import type { Viewer } from '../access/viewer.js';
 import { AUTO_LINK_THRESHOLD, BLOCKING_RULE, BLOCKING_WEIGHTS, CANDIDATE_LIMIT, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
 import { childScorer } from './child-model.js';
@@ -26,10 +26,7 @@ async function reviewItemsFor(childId: string) {
 
 before(async () => {
   t = await buildTestApp();
-  const councilId = await anOrganisation(t, 'council');
-  councilCode = await councilCodeOf(t, councilId);
-  const account = await anAccount(t, 'vetted', { organisationId: councilId });
-  worker = { kind: 'user', userId: account.id, organisationId: councilId, role: 'social_worker' };
+  ({ councilCode, worker } = await aCouncilSocialWorker(t));
   const police = await anOrganisation(t, 'police');
   feed = { kind: 'api-client', clientId: 'niche', organisationId: police, sourceSystems: ['niche-rms', 'gp-system'] };
 });

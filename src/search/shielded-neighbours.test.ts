@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
-import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
-import { aChild, aChildRecordInput, councilCodeOf } from '../../test/factories/children.js';
+import { aCouncilSocialWorker } from '../../test/factories/accounts.js';
+import { aChild, aChildRecordInput } from '../../test/factories/children.js';
 import type { Viewer } from '../access/viewer.js';
 import { ShieldedNeighbours } from './shielded-neighbours.js';
 
@@ -12,10 +12,7 @@ let worker: Viewer;
 
 before(async () => {
   t = await buildTestApp();
-  const councilId = await anOrganisation(t, 'council');
-  councilCode = await councilCodeOf(t, councilId);
-  const account = await anAccount(t, 'vetted', { organisationId: councilId });
-  worker = { kind: 'user', userId: account.id, organisationId: councilId, role: 'social_worker' };
+  ({ councilCode, worker } = await aCouncilSocialWorker(t));
 });
 
 after(() => t.close());

@@ -1,6 +1,8 @@
 import { insertOrganisation } from '../../src/organisations/organisations.repository.js';
 import { addDays, ukDate } from '../../src/platform/time/calendar-date.js';
+import type { Viewer } from '../../src/access/viewer.js';
 import type { TestApp } from '../build-test-app.js';
+import { councilCodeOf } from './children.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -39,4 +41,12 @@ export async function anAccount(t: TestApp, state: AccountState = 'vetted', over
     ...(state === 'not-enrolled' ? {} : { totpSecret: TEST_TOTP_SECRET }),
   });
   return { email, id };
+}
+
+/** A council with a vetted social worker in it, as the viewer most child-record tests act as. */
+export async function aCouncilSocialWorker(t: TestApp): Promise<{ councilId: string; councilCode: string; worker: Viewer }> {
+  const councilId = await anOrganisation(t, 'council');
+  const councilCode = await councilCodeOf(t, councilId);
+  const account = await anAccount(t, 'vetted', { organisationId: councilId });
+  return { councilId, councilCode, worker: { kind: 'user', userId: account.id, organisationId: councilId, role: 'social_worker' } };
 }
