@@ -450,16 +450,17 @@ export class ChildRecordsService {
       throw new NotFoundError('No child with this reference');
     }
     const child = found.read.open();
-    if (!child || decision.shieldSummaryOnly) {
-      const look = await inTransaction(db, async (tx): Promise<SignpostLook | null> => {
-        // A shredded child's look is still recorded.
+    if (!child) {
+      // A shredded child's look is still recorded.
+      await this.deps.audit.record(db, { ...entry, outcome: 'allowed' });
+      throw new NotFoundError('No child with this reference');
+    }
+    if (decision.shieldSummaryOnly) {
+      return inTransaction(db, async (tx): Promise<SignpostLook> => {
         await this.deps.audit.record(tx, { ...entry, outcome: 'allowed' });
-        if (!child) return null;
         await this.deps.notifications.notifyLook(tx, viewer, childId, statedReason);
         return { kind: 'shielded', summary: await this.#summary(tx, child) };
       });
-      if (!look) throw new NotFoundError('No child with this reference');
-      return look;
     }
     const audit = this.deps.audit.stamp({ ...entry, outcome: 'allowed' });
     // The signpost has read the child's flags, which decide the CP-IS notices.
