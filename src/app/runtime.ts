@@ -4,6 +4,7 @@ import { ownerRights } from '../platform/db/app-role.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../platform/db/embedded-postgres.js';
 import { migrateToLatest, MigrationError } from '../platform/db/migrate.js';
 import { loadKeyring, type Keyring } from '../platform/crypto/keyring.js';
+import { backfillSearchKeys } from '../children/search-key-backfill.js';
 import type { Logger } from '../platform/logging/logger.js';
 
 /** An open database (embedded or external), migrated, with the keyring loaded. */
@@ -31,6 +32,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
   const ownerUrl = config.databaseMigrationUrl ?? config.databaseUrl ?? embedded!.url;
   let db: Db | undefined;
   try {
+    const keys = loadKeyring({ keyEncryptionKey: config.keyEncryptionKey, dataDir: config.dataDir, wrapKeys: config.wrapKeys });
     if (options.migrate !== false) {
       const owner = createDatabase({ url: ownerUrl, poolSize: 1, applicationName: 'signpost-migrate' });
       try {
@@ -42,6 +44,8 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
           throw error;
         });
         for (const result of results) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
+        // Index values a migration could not derive without the key (it never has the key).
+        await backfillSearchKeys(owner, keys, logger);
       } finally {
         await owner.destroy();
       }
@@ -57,7 +61,6 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
         );
       }
     }
-    const keys = loadKeyring({ keyEncryptionKey: config.keyEncryptionKey, dataDir: config.dataDir, wrapKeys: config.wrapKeys });
     const appDb = db;
     return {
       db: appDb,

@@ -32,6 +32,15 @@ export type CompositeKind = (typeof COMPOSITE_KINDS)[number];
  */
 export const MAX_CODES_FOR_TRIPLES = 12;
 
+/**
+ * A family-name sound with the birth year and month, and with the birth year and day: what a
+ * search blocks on to find a child whose day (or month) of birth was mistyped. The sound in the
+ * whole birth year did that before, but at national scale a common name's sound is shared by
+ * about 5,000 children a year, whose posting list a search read whole and then cut to its first
+ * 400 by id; a month or a day holds a twelfth or a thirtieth of them.
+ */
+export const DATE_PART_SOUND_KINDS = ['dob_month_family_metaphone', 'dob_day_family_metaphone'] as const;
+
 export const BLIND_INDEX_KINDS = [
   'family_name',
   'given_name',
@@ -40,6 +49,7 @@ export const BLIND_INDEX_KINDS = [
   'dob',
   'dob_swapped',
   'dob_year_family_metaphone',
+  ...DATE_PART_SOUND_KINDS,
   'nhs_number',
   'postcode',
   ...COMPOSITE_KINDS,
@@ -221,13 +231,8 @@ export class BlindIndexer {
   entriesFor(identity: ChildIdentity): BlindIndexEntry[] {
     const terms = new Terms();
     const familyNames = [identity.familyName, ...identity.formerFamilyNames];
-    const familyCodes = new Set<string>();
-    for (const name of familyNames) {
-      for (const form of nameForms(name)) {
-        terms.add('family_name', form);
-        for (const code of metaphoneCodes(form)) familyCodes.add(code);
-      }
-    }
+    for (const name of familyNames) for (const form of nameForms(name)) terms.add('family_name', form);
+    const familyCodes = familySounds(familyNames);
     for (const code of familyCodes) terms.add('family_name_metaphone', code);
     if (identity.givenNames !== null) addGivenNames(terms, identity.givenNames);
     terms.add('dob', identity.dateOfBirth);
@@ -235,6 +240,7 @@ export class BlindIndexer {
     if (swapped !== null) terms.add('dob_swapped', swapped);
     const year = identity.dateOfBirth.slice(0, 4);
     for (const code of familyCodes) terms.add('dob_year_family_metaphone', `${year}|${code}`);
+    addDatePartSounds(terms, familyCodes, identity.dateOfBirth);
     if (identity.nhsNumber !== null) terms.add('nhs_number', normaliseNhsNumber(identity.nhsNumber));
     if (identity.address.kind === 'known') {
       const postcode = normalisePostcode(identity.address.postcode);
@@ -248,6 +254,16 @@ export class BlindIndexer {
       ...compositeEntries({ dobs: valuesOf('dob'), codes: valuesOf('family_name_metaphone'), yearCodes, postcodes: valuesOf('postcode') }),
       ...(yearCodes.length > MAX_CODES_FOR_TRIPLES ? manySoundsEntries(yearCodes) : tripleEntries(yearCodes)),
     ];
+  }
+
+  /**
+   * A child's {@link DATE_PART_SOUND_KINDS} values, as entriesFor stores them: for giving children
+   * stored before those kinds existed their values (search-key-backfill.ts).
+   */
+  datePartSoundEntries(person: Pick<ChildIdentity, 'familyName' | 'formerFamilyNames' | 'dateOfBirth'>): BlindIndexEntry[] {
+    const terms = new Terms();
+    addDatePartSounds(terms, familySounds([person.familyName, ...person.formerFamilyNames]), person.dateOfBirth);
+    return terms.toEntries(this);
   }
 
   /**
@@ -292,6 +308,7 @@ export class BlindIndexer {
           if (probe.dateOfBirth) terms.add('dob_year_family_metaphone', `${probe.dateOfBirth.slice(0, 4)}|${code}`);
         }
       }
+      if (probe.dateOfBirth) addDatePartSounds(terms, familySounds([probe.familyName]), probe.dateOfBirth);
     }
     if (probe.givenNames) addGivenNames(terms, probe.givenNames);
     if (probe.dateOfBirth) {
@@ -338,6 +355,23 @@ function tripleEntries(yearCodes: readonly Buffer[]): BlindIndexEntry[] {
     }
   }
   return out;
+}
+
+/** The sounds of every form of the family names: Smith, Smyth and Schmidt share one. */
+function familySounds(familyNames: readonly string[]): Set<string> {
+  const codes = new Set<string>();
+  for (const name of familyNames) for (const form of nameForms(name)) for (const code of metaphoneCodes(form)) codes.add(code);
+  return codes;
+}
+
+/** Each sound with the year and month of birth ("2014-03|SM0"), and with the year and day ("2014|07|SM0"). */
+function addDatePartSounds(terms: Terms, codes: Iterable<string>, dateOfBirth: string): void {
+  const yearMonth = dateOfBirth.slice(0, 7);
+  const yearDay = `${dateOfBirth.slice(0, 4)}|${dateOfBirth.slice(8, 10)}`;
+  for (const code of codes) {
+    terms.add('dob_month_family_metaphone', `${yearMonth}|${code}`);
+    terms.add('dob_day_family_metaphone', `${yearDay}|${code}`);
+  }
 }
 
 function addGivenNames(terms: Terms, givenNames: string): void {

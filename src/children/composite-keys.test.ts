@@ -6,6 +6,9 @@ import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anOrganisation } from '../../test/factories/accounts.js';
 import { aTestNhsNumber } from '../../test/factories/children.js';
 import { down, up } from '../../migrations/20261201T120000_composite_blocking_keys.js';
+import * as datePartKeys from '../../migrations/20261202T000000_date_part_search_keys.js';
+import { backfillSearchKeys } from './search-key-backfill.js';
+import { createLogger } from '../platform/logging/logger.js';
 import { COMPOSITE_KINDS } from './blind-index.js';
 import type { Child, ChildIdentity } from './child-identity.js';
 
@@ -62,10 +65,14 @@ test('the migration derives in SQL, from the stored values, the composite keys a
   assert.deepEqual([...kinds].sort(), [...COMPOSITE_KINDS].sort(), 'every kind is exercised');
 
   const owner = t.database.db as unknown as Kysely<unknown>;
+  // The later migration first, as a rollback would go; then forward again.
+  await datePartKeys.down(owner);
   await down(owner);
   assert.ok([...(await compositeRows(ids)).values()].every((rows) => rows.length === 0), 'down removes them');
   await up(owner);
   assert.deepEqual(await compositeRows(ids), stored, 'up derives the same rows again');
+  await datePartKeys.up(owner);
+  await backfillSearchKeys(t.database.db, t.keys, createLogger({ logLevel: 'silent' }));
 });
 
 test('a child updated from its source is found by the composite keys of its new identity, not its old', async () => {

@@ -86,6 +86,14 @@ describe('finding a child known to services', () => {
     assert.ok(swapped[0]?.because.includes('date of birth with day and month swapped'));
   });
 
+  test('with the day, or the month, of birth mistyped', async () => {
+    const wrongDay = await search.search({ givenNames: 'Chloe', familyName: 'Okafor', dateOfBirth: '2012-11-03' });
+    assert.equal(wrongDay[0]?.childId, ids['renamed']);
+    assert.ok(wrongDay[0]?.because.includes('date of birth one digit different'));
+    const wrongMonth = await search.search({ givenNames: 'Chloe', familyName: 'Okafor', dateOfBirth: '2012-10-02' });
+    assert.equal(wrongMonth[0]?.childId, ids['renamed']);
+  });
+
   test('by a former last name', async () => {
     const results = await search.search({ givenNames: 'Chloe', familyName: 'Pemberton', dateOfBirth: '2012-11-02' });
     assert.equal(results[0]?.childId, ids['renamed']);

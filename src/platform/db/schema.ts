@@ -124,6 +124,7 @@ export interface Database {
   children: ChildrenTable;
   child_keys: ChildKeysTable;
   child_blind_index: ChildBlindIndexTable;
+  search_key_backfill: SearchKeyBackfillTable;
   child_identifiers: ChildIdentifiersTable;
   child_shields: ChildShieldsTable;
   child_seal_holders: ChildSealHoldersTable;
@@ -226,6 +227,11 @@ export interface ChildBlindIndexTable {
   child_id: string;
   kind: string;
   value: Buffer;
+}
+
+/** Children stored before the date-part search keys existed, waiting for theirs (search-key-backfill.ts). */
+export interface SearchKeyBackfillTable {
+  child_id: string;
 }
 
 export interface AuditEntriesTable {
