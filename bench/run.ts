@@ -18,7 +18,7 @@ import { openWorld } from './world-context.js';
 import { benchAudit } from './scenarios/audit-verify.js';
 import { benchDedupe } from './scenarios/dedupe.js';
 import { benchFeedImport } from './scenarios/feed-import.js';
-import { benchFindChild } from './scenarios/find-child.js';
+import { benchFindChild, FIND_TARGET_RATE } from './scenarios/find-child.js';
 import { benchMatchOne } from './scenarios/match-one.js';
 import { benchOverload } from './scenarios/overload.js';
 import { benchSignpostView } from './scenarios/signpost-view.js';
@@ -70,6 +70,7 @@ for (const children of sizes) {
     if (scenarios.includes('find')) {
       const find = await benchFindChild(world, { baseUrl: service.baseUrl, session }, load);
       console.log(row('find a child (HTTP, audited)', find.http));
+      console.log(row(`  offered at ${String(FIND_TARGET_RATE)}/s`, find.atTargetRate));
       console.log(row('  same candidate query straight on PostgreSQL', find.directSql));
       console.log(`  ratio HTTP ÷ direct: ${find.ratio}`);
       result['find'] = find;

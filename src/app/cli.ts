@@ -46,7 +46,9 @@ function cliLogger(program: Command, config: Config): Logger {
 
 async function withServices<T>(program: Command, work: (services: Services, runtime: Runtime) => Promise<T>): Promise<T> {
   const config = configFrom(program);
-  const runtime = await openRuntime(config, cliLogger(program, config));
+  // The first command after an upgrade may have index values to add for every child (minutes at national scale).
+  const progress = cliProgressBar();
+  const runtime = await openRuntime(config, cliLogger(program, config), { onProgress: progress.report }).finally(() => progress.stop());
   try {
     return await work(createServices({ config, db: runtime.db, clock: systemClock, keys: runtime.keys }), runtime);
   } finally {

@@ -6,6 +6,7 @@ import { migrateToLatest, MigrationError } from '../platform/db/migrate.js';
 import { loadKeyring, type Keyring } from '../platform/crypto/keyring.js';
 import { backfillSearchKeys } from '../children/search-key-backfill.js';
 import type { Logger } from '../platform/logging/logger.js';
+import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 
 /** An open database (embedded or external), migrated, with the keyring loaded. */
 export interface Runtime {
@@ -26,7 +27,7 @@ export interface Runtime {
  * app's pool then connects as a least-privilege role (the embedded `signpost_app_login`, or
  * DATABASE_URL), which cannot change the schema nor update, delete or truncate the audit log.
  */
-export async function openRuntime(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(config: Config, logger: Logger, options: { migrate?: boolean; onProgress?: ProgressReporter } = {}): Promise<Runtime> {
   const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
   const appUrl = config.databaseUrl ?? embedded!.appUrl;
   const ownerUrl = config.databaseMigrationUrl ?? config.databaseUrl ?? embedded!.url;
@@ -45,7 +46,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { mig
         });
         for (const result of results) logger.info({ migration: result.migrationName, status: result.status }, 'migration');
         // Index values a migration could not derive without the key (it never has the key).
-        await backfillSearchKeys(owner, keys, logger);
+        await backfillSearchKeys(owner, keys, { logger, onProgress: options.onProgress });
       } finally {
         await owner.destroy();
       }

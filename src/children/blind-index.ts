@@ -308,7 +308,14 @@ export class BlindIndexer {
           if (probe.dateOfBirth) terms.add('dob_year_family_metaphone', `${probe.dateOfBirth.slice(0, 4)}|${code}`);
         }
       }
-      if (probe.dateOfBirth) addDatePartSounds(terms, familySounds([probe.familyName]), probe.dateOfBirth);
+      if (probe.dateOfBirth) {
+        // With the swapped date too: a search with day and month swapped still meets the child's
+        // own sound-and-date values, so it ranks with the children whose name sounds alike.
+        const codes = familySounds([probe.familyName]);
+        addDatePartSounds(terms, codes, probe.dateOfBirth);
+        const swapped = swapDayAndMonth(probe.dateOfBirth);
+        if (swapped !== null) addDatePartSounds(terms, codes, swapped);
+      }
     }
     if (probe.givenNames) addGivenNames(terms, probe.givenNames);
     if (probe.dateOfBirth) {

@@ -72,7 +72,7 @@ test('the migration derives in SQL, from the stored values, the composite keys a
   await up(owner);
   assert.deepEqual(await compositeRows(ids), stored, 'up derives the same rows again');
   await datePartKeys.up(owner);
-  await backfillSearchKeys(t.database.db, t.keys, createLogger({ logLevel: 'silent' }));
+  await backfillSearchKeys(t.database.db, t.keys, { logger: createLogger({ logLevel: 'silent' }) });
 });
 
 test('a child updated from its source is found by the composite keys of its new identity, not its old', async () => {

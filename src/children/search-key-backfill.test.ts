@@ -73,11 +73,13 @@ test('children stored before the date-part search keys get the values a new chil
   await t.services.children.replaceIdentity(t.database.db, updated, updated.identity);
 
   const { logger, lines } = capturingLogger();
+  const progress: number[] = [];
   const queued = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_key_backfill`.execute(t.database.db)).rows[0]!.n);
   assert.ok(queued >= children.length);
-  assert.equal(await backfillSearchKeys(t.database.db, t.keys, logger, 2), queued);
+  assert.equal(await backfillSearchKeys(t.database.db, t.keys, { logger, batchSize: 2, onProgress: (_stage, done) => progress.push(done) }), queued);
   assert.deepEqual(await datePartRows(ids), stored, 'the same values as a new child');
-  assert.equal(await backfillSearchKeys(t.database.db, t.keys, logger), 0, 'nothing is left for the next start');
+  assert.deepEqual(progress, Array.from({ length: Math.ceil(queued / 2) }, (_, i) => Math.min(queued, 2 * (i + 1))), 'a report per batch');
+  assert.equal(await backfillSearchKeys(t.database.db, t.keys, { logger }), 0, 'nothing is left for the next start');
   const logged = lines.join('');
   assert.match(logged, /search keys: done/);
   for (const child of children) {
@@ -92,7 +94,7 @@ test('a search with a mistyped day or month finds a child whose values came from
   await sql`INSERT INTO search_key_backfill (child_id) VALUES (${child.id})`.execute(t.database.db);
   const found = async (dateOfBirth: string) => (await t.services.childSearch.search({ givenNames: 'Percy', familyName: 'Dunwoody', dateOfBirth })).map((r) => r.childId);
   assert.deepEqual(await found('2012-08-19'), [], 'before: a mistyped day misses the child');
-  await backfillSearchKeys(t.database.db, t.keys, capturingLogger().logger);
+  await backfillSearchKeys(t.database.db, t.keys, { logger: capturingLogger().logger });
   assert.deepEqual(await found('2012-08-19'), [child.id]);
   assert.deepEqual(await found('2012-03-17'), [child.id]);
 });

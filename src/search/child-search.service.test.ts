@@ -94,6 +94,20 @@ describe('finding a child known to services', () => {
     assert.equal(wrongMonth[0]?.childId, ids['renamed']);
   });
 
+  test('with the day of birth mistyped, among more children born on the typed day than a search opens', async () => {
+    const others = ['Abbott', 'Barker', 'Cartwright', 'Dalton', 'Ellison', 'Fairbairn', 'Gorton', 'Hollis', 'Ingham', 'Jessop', 'Kershaw', 'Lumb',
+      'Marsden', 'Nuttall', 'Ogden', 'Pickles', 'Quarmby', 'Rushworth', 'Sutcliffe', 'Thwaite', 'Uttley', 'Varley', 'Wadsworth', 'Yeadon',
+      'Ackroyd', 'Bairstow', 'Crabtree', 'Dobson', 'Entwistle', 'Firth', 'Greenwood', 'Haigh', 'Illingworth', 'Jowett', 'Kitson', 'Laycock'];
+    const given = ['Amelia', 'Bartholomew', 'Cecily', 'Dorian', 'Elspeth', 'Florian'];
+    const children = others.map((familyName, i) => aChild(`born-that-day-${String(i)}`, { familyName, givenNames: given[i % given.length]!, dateOfBirth: '2013-04-09' }));
+    const wanted = aChild('day-mistyped', { givenNames: 'Harriet', familyName: 'Stansfield', dateOfBirth: '2013-04-19' });
+    await new ChildrenService({ db: database.db, keys }).add([...children, wanted]);
+    // Each born-that-day child shares the date (4); the wanted child its name's one sound with the
+    // year and month, and its first name's one sound. Not opened, it could not be found.
+    assert.ok(children.length > 30, 'more than the 30 candidates a search opens');
+    assert.equal((await found({ givenNames: 'Harriet', familyName: 'Stansfield', dateOfBirth: '2013-04-09' }))[0], ids['day-mistyped']);
+  });
+
   test('by a former last name', async () => {
     const results = await search.search({ givenNames: 'Chloe', familyName: 'Pemberton', dateOfBirth: '2012-11-02' });
     assert.equal(results[0]?.childId, ids['renamed']);
