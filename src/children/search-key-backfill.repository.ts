@@ -28,3 +28,8 @@ export async function insertMissingBlindIndexEntries(db: DbOrTx, entries: readon
     SELECT * FROM unnest(${entries.map((e) => e.childId)}::uuid[], ${entries.map((e) => e.kind)}::text[], ${entries.map((e) => e.value)}::bytea[])
     ON CONFLICT DO NOTHING`.execute(db);
 }
+
+/** The planner's row estimates for kinds new to the index, before the first search looks them up. */
+export async function analyseBlindIndex(db: DbOrTx): Promise<void> {
+  await sql`ANALYZE child_blind_index`.execute(db);
+}

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import { inTransaction, type Db } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { ChildrenService } from './children.service.js';
 import {
+  analyseBlindIndex,
   countChildrenAwaitingSearchKeys,
   insertMissingBlindIndexEntries,
   takeChildrenAwaitingSearchKeys,
@@ -50,8 +50,7 @@ export async function backfillSearchKeys(
       loggedAt = Date.now();
     }
   }
-  // The planner's row estimates for the new kinds, before the first search looks them up.
-  await sql`ANALYZE child_blind_index`.execute(db);
+  await analyseBlindIndex(db);
   logger.info({ done }, 'search keys: done');
   return done;
 }
