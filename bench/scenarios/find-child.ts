@@ -1,5 +1,6 @@
 import { closedLoop } from '../closed-loop.js';
-import { httpLoad } from '../http-load.js';
+import { httpLoad, WARM_UP_SECONDS } from '../http-load.js';
+import { pacedLoad } from '../paced-load.js';
 import type { SignedInSession } from '../http-sign-in.js';
 import { medianOf, round2, type LoadResult } from '../stats.js';
 import type { WorldContext } from '../world-context.js';
@@ -11,7 +12,7 @@ export const FIND_TARGET_RATE = 300;
 export interface FindChildResult {
   /** As fast as answered: the most the service sustains, and its queue's latency at that. */
   http: LoadResult;
-  /** Offered at FIND_TARGET_RATE in all from the same connections: the latency people see at the target's rate. */
+  /** Offered at FIND_TARGET_RATE, evenly spaced, through at most as many connections: the latency people see at the target's rate. */
   atTargetRate: LoadResult;
   directSql: LoadResult;
   /** HTTP req/s ÷ direct-SQL queries/s. */
@@ -43,9 +44,10 @@ export async function benchFindChild(world: WorldContext, service: { baseUrl: st
     expectStatus: 200,
     request: (n: number) => ({ method: 'POST' as const, path: '/children/search', headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: body(n) }),
   };
+  await httpLoad({ ...searches, seconds: WARM_UP_SECONDS });
   for (let run = 0; run < options.runs; run++) {
     http.push(await httpLoad(searches));
-    atTargetRate.push(await httpLoad({ ...searches, overallRate: FIND_TARGET_RATE }));
+    atTargetRate.push(await pacedLoad({ ...searches, rate: FIND_TARGET_RATE }));
     direct.push(await closedLoop(options.connections, options.seconds, async (n) => {
       const q = queries[n % queries.length]!;
       await world.services.childSearch.candidates({ givenNames: q.givenNames, familyName: q.familyName, dateOfBirth: isoDate(q) });

@@ -2,7 +2,7 @@ import { readChildRecordView } from '../../src/child-records/child-record-view.j
 import { SignpostService } from '../../src/involvements/signpost.service.js';
 import { ukDate } from '../../src/platform/time/calendar-date.js';
 import { closedLoop } from '../closed-loop.js';
-import { httpLoad } from '../http-load.js';
+import { httpLoad, WARM_UP_SECONDS } from '../http-load.js';
 import type { SignedInSession } from '../http-sign-in.js';
 import { medianOf, round2, type LoadResult } from '../stats.js';
 import type { WorldContext } from '../world-context.js';
@@ -31,14 +31,16 @@ export async function benchSignpostView(world: WorldContext, service: { baseUrl:
   const http: LoadResult[] = [];
   const audited: LoadResult[] = [];
   const unaudited: LoadResult[] = [];
+  const views = {
+    baseUrl: service.baseUrl,
+    connections: options.connections,
+    seconds: options.seconds,
+    expectStatus: 200,
+    request: (n: number) => ({ method: 'POST' as const, path: `/children/${ids[n % ids.length]!}/view`, headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
+  };
+  await httpLoad({ ...views, seconds: WARM_UP_SECONDS });
   for (let run = 0; run < options.runs; run++) {
-    http.push(await httpLoad({
-      baseUrl: service.baseUrl,
-      connections: options.connections,
-      seconds: options.seconds,
-      expectStatus: 200,
-      request: (n) => ({ method: 'POST', path: `/children/${ids[n % ids.length]!}/view`, headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
-    }));
+    http.push(await httpLoad(views));
     audited.push(await closedLoop(options.connections, options.seconds, (n) => world.services.childRecords.lookAt(viewer, ids[n % ids.length]!, 'safeguarding_concern', `bench-${n}`)));
     // As a look reads: no transaction, the child, then the signpost, then the rest of the record.
     unaudited.push(await closedLoop(options.connections, options.seconds, async (n) => {
