@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { ChildrenService } from './children.service.js';
 import {
-  analyseBlindIndex,
+  vacuumBlindIndex,
   countChildrenAwaitingSearchKeys,
   insertMissingBlindIndexEntries,
   takeChildrenAwaitingSearchKeys,
@@ -50,7 +50,7 @@ export async function backfillSearchKeys(
       loggedAt = Date.now();
     }
   }
-  await analyseBlindIndex(db);
+  await vacuumBlindIndex(db);
   logger.info({ done }, 'search keys: done');
   return done;
 }
