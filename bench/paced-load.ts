@@ -41,7 +41,9 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<LoadResult> 
           if (status === options.expectStatus) latencies.push(performance.now() - due);
           else failures++;
         },
-        () => void failures++,
+        () => {
+          failures++;
+        },
       ));
     }
     await Promise.all(inFlight);

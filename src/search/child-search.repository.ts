@@ -12,16 +12,23 @@ export interface CandidateLimits {
   results: number;
 }
 
+/** The one kind a search ranks by, which its own small index (child_blind_index_given_sound_idx) holds. */
+export const RANKING_KIND = 'given_name_metaphone';
+
 /**
  * The ranked candidates as the CTEs `blocked` and `ranked`, for a statement to build on. Two
  * steps, because a search's cheap keys are shared by hundreds of children: children sharing any
  * `blocking` value (weighted, at most `limits.blocked`, best first), then each of those re-ranked
- * by the `ranking` values it also holds, checked child by child through the primary key. The
- * ranking values are common ones (a given name's sound is shared by thousands of children at
- * national scale), so they are never scanned as posting lists, only probed for children already
- * blocked.
+ * by the `ranking` values (given-name sounds) it also holds, checked child by child. Those values
+ * are common ones (a given name's sound is shared by thousands of children at national scale),
+ * so they are never scanned as posting lists, only probed for children already blocked: up to
+ * 400 probes a search, through a partial index of the given-name sounds alone (99 MB at 1M
+ * children, so it stays in memory) rather than the whole index (1.4 GB): the candidate query
+ * alone went from 712–733 to 813–837 per s at 1M with the same answers to 400 searches. The
+ * kind is written into the statement so that the planner can use that index.
  */
 function rankedCandidates(blocking: readonly WeightedEntry[], ranking: readonly WeightedEntry[], limits: CandidateLimits) {
+  if (ranking.some((e) => e.kind !== RANKING_KIND)) throw new Error(`a search ranks only by ${RANKING_KIND}`);
   return sql`
     blocked AS (
       SELECT b.child_id, sum(p.weight)::integer AS hits
@@ -34,8 +41,8 @@ function rankedCandidates(blocking: readonly WeightedEntry[], ranking: readonly 
     ranked AS (
       SELECT c.child_id, (c.hits + coalesce((
         SELECT sum(r.weight)
-        FROM unnest(${ranking.map((e) => e.kind)}::text[], ${ranking.map((e) => e.value)}::bytea[], ${ranking.map((e) => e.weight)}::integer[]) AS r(kind, value, weight)
-        WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = r.kind AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits
+        FROM unnest(${ranking.map((e) => e.value)}::bytea[], ${ranking.map((e) => e.weight)}::integer[]) AS r(value, weight)
+        WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = ${sql.lit(RANKING_KIND)} AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits
       FROM blocked c
       ORDER BY hits DESC, c.child_id
       LIMIT ${limits.results})`;
