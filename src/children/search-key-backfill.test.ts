@@ -6,6 +6,9 @@ import { sql, type Kysely } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anOrganisation } from '../../test/factories/accounts.js';
 import { down, up } from '../../migrations/20261202T000000_date_part_search_keys.js';
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../platform/config/config.js';
+import { Keyring } from '../platform/crypto/keyring.js';
 import { createLogger } from '../platform/logging/logger.js';
 import { DATE_PART_SOUND_KINDS } from './blind-index.js';
 import type { Child, ChildIdentity } from './child-identity.js';
@@ -97,4 +100,23 @@ test('a search with a mistyped day or month finds a child whose values came from
   await backfillSearchKeys(t.database.db, t.keys, { logger: capturingLogger().logger });
   assert.deepEqual(await found('2012-08-19'), [child.id]);
   assert.deepEqual(await found('2012-03-17'), [child.id]);
+});
+
+test('a child whose record will not open is left out and counted; a key that opens none stops the start with nothing changed', async () => {
+  const children = [aChildWith({ familyName: 'Lascelles' }), aChildWith({ familyName: 'Hepworth' }), aChildWith({ familyName: 'Tetley' })];
+  await t.services.children.add(children);
+  const ids = children.map((c) => c.id);
+  await sql`DELETE FROM child_blind_index WHERE child_id = ANY(${ids}::uuid[]) AND kind = ANY(${DATE_PART_SOUND_KINDS}::text[])`.execute(t.database.db);
+  await sql`INSERT INTO search_key_backfill (child_id) SELECT unnest(${ids}::uuid[])`.execute(t.database.db);
+
+  await assert.rejects(backfillSearchKeys(t.database.db, new Keyring(randomBytes(32)), { logger: capturingLogger().logger }), (e: unknown) => e instanceof ConfigError && /SIGNPOST_KEK/.test(e.message));
+  assert.equal(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM search_key_backfill`.execute(t.database.db)).rows[0]!.n), 3, 'still queued');
+
+  await sql`UPDATE child_keys SET wrapped_key = ${randomBytes(60)} WHERE child_id = ${ids[1]!}`.execute(t.database.db);
+  const { logger, lines } = capturingLogger();
+  assert.equal(await backfillSearchKeys(t.database.db, t.keys, { logger }), 2);
+  const rows = await datePartRows(ids);
+  assert.ok(rows.get(ids[0]!)!.length > 0 && rows.get(ids[2]!)!.length > 0);
+  assert.deepEqual(rows.get(ids[1]!), []);
+  assert.match(lines.join(''), /"unreadable":1/);
 });

@@ -1,7 +1,10 @@
-import { inTransaction, type Db } from '../platform/db/database.js';
+import { ConfigError } from '../platform/config/config.js';
+import { DecryptionError } from '../platform/crypto/aead.js';
+import { inTransaction, type Db, type Tx } from '../platform/db/database.js';
 import type { Keyring } from '../platform/crypto/keyring.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
+import type { ChildPerson } from './child-identity.js';
 import { ChildrenService } from './children.service.js';
 import {
   vacuumBlindIndex,
@@ -22,7 +25,10 @@ export const SEARCH_KEY_STAGE = 'search keys';
  * and the next start carries on where this one stopped. Runs after migrating, before anything
  * searches; nothing is queued once it has run, so later starts cost one count. Logs counts only
  * (every 10 s for a service's log), and reports each batch to `onProgress` (a command's bar).
- * Returns how many children it gave values.
+ * A child whose record will not open (altered, or sealed elsewhere) is left without the values
+ * and counted in the log, so one bad row cannot stop every start; a batch none of which opens
+ * means the wrong key, and stops the start with nothing changed. Returns how many children it
+ * gave values.
  */
 export async function backfillSearchKeys(
   db: Db, keys: Keyring, options: { logger: Logger; onProgress?: ProgressReporter | undefined; batchSize?: number },
@@ -34,11 +40,16 @@ export async function backfillSearchKeys(
   const children = new ChildrenService({ db, keys });
   const { indexer } = children.sealer;
   let done = 0;
+  let unreadable = 0;
   let loggedAt = Date.now();
   for (;;) {
     const taken = await inTransaction(db, async (tx) => {
       const ids = await takeChildrenAwaitingSearchKeys(tx, batchSize);
-      const people = await children.readPeople(ids, tx);
+      const { people, failed } = await openEach(children, ids, tx);
+      if (ids.length > 0 && failed === ids.length) {
+        throw new ConfigError(`None of ${String(ids.length)} children could be opened with this key to give them their new search keys: is SIGNPOST_KEK (or the key file) the one this database was written with? Nothing was changed.`);
+      }
+      unreadable += failed;
       await insertMissingBlindIndexEntries(tx, people.flatMap((p) => indexer.datePartSoundEntries(p.identity).map((e) => ({ childId: p.id, ...e }))));
       return ids.length;
     });
@@ -51,6 +62,27 @@ export async function backfillSearchKeys(
     }
   }
   await vacuumBlindIndex(db);
-  logger.info({ done }, 'search keys: done');
-  return done;
+  if (unreadable > 0) logger.warn({ unreadable }, 'search keys: children whose record would not open were left without them');
+  logger.info({ done: done - unreadable }, 'search keys: done');
+  return done - unreadable;
+}
+
+/** The batch opened together, or, when one of them will not open, one by one, leaving those out. */
+async function openEach(children: ChildrenService, ids: readonly string[], tx: Tx): Promise<{ people: ChildPerson[]; failed: number }> {
+  try {
+    return { people: await children.readPeople(ids, tx), failed: 0 };
+  } catch (error) {
+    if (!(error instanceof DecryptionError)) throw error;
+  }
+  const people: ChildPerson[] = [];
+  let failed = 0;
+  for (const id of ids) {
+    try {
+      people.push(...(await children.readPeople([id], tx)));
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      failed++;
+    }
+  }
+  return { people, failed };
 }
