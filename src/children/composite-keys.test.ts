@@ -1,10 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anOrganisation } from '../../test/factories/accounts.js';
-import { aTestNhsNumber } from '../../test/factories/children.js';
+import { aStoredChild, aTestNhsNumber } from '../../test/factories/children.js';
+import { computedIndexRows, storedIndexRows } from '../../test/blind-index-rows.js';
 import { down, up } from '../../migrations/20261201T120000_composite_blocking_keys.js';
 import * as datePartKeys from '../../migrations/20261202T000000_date_part_search_keys.js';
 import { backfillSearchKeys } from './search-key-backfill.js';
@@ -22,29 +22,9 @@ before(async () => {
 
 after(() => t.close());
 
-const aChildWith = (identity: Partial<ChildIdentity>): Child => ({
-  id: randomUUID(), responsibleCouncilId: councilId, recordTrigger: 'child_in_need', triggerDate: '2026-09-01', sex: 'male', unborn: false, shielded: false,
-  identity: {
-    givenNames: 'Arlo', familyName: 'Tennant', formerFamilyNames: [], dateOfBirth: '2013-06-04', nhsNumber: null,
-    address: { kind: 'known', lines: ['4 Mill Street'], town: 'Leeds', postcode: 'LS2 7EY' }, ...identity,
-  },
-});
-
-/** Each child's composite rows as sorted "kind:hex" strings, from the database. */
-async function compositeRows(childIds: readonly string[]): Promise<Map<string, string[]>> {
-  const { rows } = await sql<{ child_id: string; kind: string; value: Buffer }>`
-    SELECT child_id, kind, value FROM child_blind_index WHERE kind = ANY(${COMPOSITE_KINDS}::text[]) AND child_id = ANY(${childIds}::uuid[])`.execute(t.database.db);
-  const out = new Map<string, string[]>(childIds.map((id) => [id, []]));
-  for (const r of rows) out.get(r.child_id)!.push(`${r.kind}:${r.value.toString('hex')}`);
-  for (const list of out.values()) list.sort();
-  return out;
-}
-
-/** The composite entries the indexer computes for a child, as compositeRows lists them. */
-function computed(child: Child): string[] {
-  return t.services.children.sealer.indexer.entriesFor(child.identity)
-    .filter((e) => (COMPOSITE_KINDS as readonly string[]).includes(e.kind)).map((e) => `${e.kind}:${e.value.toString('hex')}`).sort();
-}
+const aChildWith = (identity: Partial<ChildIdentity>): Child => aStoredChild(councilId, identity);
+const compositeRows = (childIds: readonly string[]) => storedIndexRows(t.database.db, COMPOSITE_KINDS, childIds);
+const computed = (child: Child) => computedIndexRows(t.services.children.sealer.indexer, COMPOSITE_KINDS, child.identity);
 
 test('the migration derives in SQL, from the stored values, the composite keys a new child is stored with', async () => {
   const children = [

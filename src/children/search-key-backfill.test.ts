@@ -1,12 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { sql, type Kysely } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anOrganisation } from '../../test/factories/accounts.js';
+import { aStoredChild } from '../../test/factories/children.js';
+import { computedIndexRows, storedIndexRows } from '../../test/blind-index-rows.js';
 import { down, up } from '../../migrations/20261202T000000_date_part_search_keys.js';
-import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../platform/config/config.js';
 import { Keyring } from '../platform/crypto/keyring.js';
 import { createLogger } from '../platform/logging/logger.js';
@@ -24,23 +25,8 @@ before(async () => {
 
 after(() => t.close());
 
-const aChildWith = (identity: Partial<ChildIdentity>): Child => ({
-  id: randomUUID(), responsibleCouncilId: councilId, recordTrigger: 'child_in_need', triggerDate: '2026-09-01', sex: 'female', unborn: false, shielded: false,
-  identity: {
-    givenNames: 'Isla', familyName: 'Whitcombe', formerFamilyNames: [], dateOfBirth: '2014-05-23', nhsNumber: null,
-    address: { kind: 'known', lines: ['9 Kirkgate'], town: 'Wakefield', postcode: 'WF1 1HR' }, ...identity,
-  },
-});
-
-/** Each child's date-part rows as sorted "kind:hex" strings, from the database. */
-async function datePartRows(childIds: readonly string[]): Promise<Map<string, string[]>> {
-  const { rows } = await sql<{ child_id: string; kind: string; value: Buffer }>`
-    SELECT child_id, kind, value FROM child_blind_index WHERE kind = ANY(${DATE_PART_SOUND_KINDS}::text[]) AND child_id = ANY(${childIds}::uuid[])`.execute(t.database.db);
-  const out = new Map<string, string[]>(childIds.map((id) => [id, []]));
-  for (const r of rows) out.get(r.child_id)!.push(`${r.kind}:${r.value.toString('hex')}`);
-  for (const list of out.values()) list.sort();
-  return out;
-}
+const aChildWith = (identity: Partial<ChildIdentity>): Child => aStoredChild(councilId, identity);
+const datePartRows = (childIds: readonly string[]) => storedIndexRows(t.database.db, DATE_PART_SOUND_KINDS, childIds);
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];
@@ -60,8 +46,7 @@ test('children stored before the date-part search keys get the values a new chil
   const ids = children.map((c) => c.id);
   const stored = await datePartRows(ids);
   for (const child of children) {
-    const computed = t.services.children.sealer.indexer.entriesFor(child.identity)
-      .filter((e) => (DATE_PART_SOUND_KINDS as readonly string[]).includes(e.kind)).map((e) => `${e.kind}:${e.value.toString('hex')}`).sort();
+    const computed = computedIndexRows(t.services.children.sealer.indexer, DATE_PART_SOUND_KINDS, child.identity);
     assert.deepEqual(stored.get(child.id), computed, 'a new child is stored with them');
     assert.ok(computed.length >= 2);
   }

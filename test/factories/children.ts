@@ -1,5 +1,7 @@
 import { completeNhsNumber } from '../../src/children/nhs-number.js';
+import { randomUUID } from 'node:crypto';
 import type { ChildRecordInput } from '../../src/children/child-record-input.js';
+import type { Child, ChildIdentity } from '../../src/children/child-identity.js';
 import { upnCheckLetter } from '../../src/children/upn.js';
 import type { Viewer } from '../../src/access/viewer.js';
 import type { TestApp } from '../build-test-app.js';
@@ -46,6 +48,17 @@ export function aChildRecordInput(councilCode: string, overrides: Partial<ChildR
   if (state === 'unborn') Object.assign(base, { unborn: true, givenNames: null, dateOfBirth: '2027-03-01', sex: 'unknown', recordTrigger: 'unborn_child_protection_plan' });
   if (state === 'no-address') Object.assign(base, { address: null, noKnownAddress: true });
   return { ...base, ...overrides };
+}
+
+/** A child as the children service stores it (no record around it), for tests of the index itself. */
+export function aStoredChild(councilId: string, identity: Partial<ChildIdentity> = {}): Child {
+  return {
+    id: randomUUID(), responsibleCouncilId: councilId, recordTrigger: 'child_in_need', triggerDate: '2026-09-01', sex: 'male', unborn: false, shielded: false,
+    identity: {
+      givenNames: 'Arlo', familyName: 'Tennant', formerFamilyNames: [], dateOfBirth: '2013-06-04', nhsNumber: null,
+      address: { kind: 'known', lines: ['4 Mill Street'], town: 'Leeds', postcode: 'LS2 7EY' }, ...identity,
+    },
+  };
 }
 
 /** The organisation's code, for inputs that name a council by code. */
