@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   applyRules, BREAK_GLASS_MAX, breakGlassRate, broadSearching, BULK_VIEWS_MAX, bulkViewing, FAILED_SIGN_INS_MIN, failedSignIns, flaggedOutsideCouncil,
   mergeAlert, nightOf, outOfHours, SEARCHES_MAX, sharedSurname, shieldedView, summarise,
-  type AlertCandidate, type ChildFacts, type RaisedWindow, type RuleFacts, type ScannedEntry,
+  type AlertCandidate, type ChildFacts, type RaisedWindow, type RuleFacts, type ScannedEntry, uncovered,
 } from './anomaly-rules.js';
 import { ukInstant, ukTimeOfDay } from './uk-time.js';
 
@@ -211,5 +211,20 @@ describe('alerts', () => {
   test('an ordinary working hour raises nothing at all', () => {
     const batch = [...series(10, 5 * MINUTE), ...series(5, 10 * MINUTE, { action: 'search', childId: null }), entry({ action: 'sign_in', childId: null })];
     assert.deepEqual(applyRules(batch, noFacts), []);
+  });
+});
+
+describe('the stretches a burst rule reads around a batch', () => {
+  const at = (hh: number) => new Date(Date.UTC(2026, 10, 23, hh));
+  const window = (from: number, to: number) => ({ windowStart: at(from), windowEnd: at(to) });
+  const hours = (stretches: { from: Date; to: Date }[]) => stretches.map((s) => [s.from.getUTCHours(), s.to.getUTCHours()]);
+
+  test('are the range less every raised window, in order, whatever order the windows come in', () => {
+    assert.deepEqual(hours(uncovered(at(1), at(9), [])), [[1, 9]]);
+    assert.deepEqual(hours(uncovered(at(1), at(9), [window(6, 7), window(2, 3)])), [[1, 2], [3, 6], [7, 9]]);
+    assert.deepEqual(hours(uncovered(at(1), at(9), [window(0, 4), window(3, 5)])), [[5, 9]], 'overlapping windows, one starting before the range');
+    assert.deepEqual(hours(uncovered(at(1), at(9), [window(8, 12)])), [[1, 8]], 'a window running past the range');
+    assert.deepEqual(hours(uncovered(at(1), at(9), [window(0, 10)])), [], 'all covered: nothing to read');
+    assert.deepEqual(hours(uncovered(at(1), at(9), [window(10, 11), window(0, 1)])), [[1, 9]], 'windows outside the range');
   });
 });

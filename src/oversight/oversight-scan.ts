@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { nameForms, type BlindIndexer } from '../children/blind-index.js';
 import {
-  applyRules, BURST_RULES, FLAGGED_KINDS, isAlertRule, LOOK_AROUND_MS, mergeAlert, subjectKeyOf,
+  applyRules, BURST_RULE_OF_ACTION, BURST_RULES, FLAGGED_KINDS, groupBy, isAlertRule, LOOK_AROUND_MS, mergeAlert, SEP, subjectKeyOf, uncovered,
   type AlertCandidate, type ChildFacts, type RuleFacts, type ScannedEntry, type UserFacts,
 } from './anomaly-rules.js';
 import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
@@ -92,26 +92,29 @@ async function loadFacts(tx: Tx, batch: readonly ScannedEntry[], indexer: BlindI
     for (const u of await userNames(tx, viewerIds)) users.set(u.id, { surnameIndex: surnameIndexOf(u.display_name, indexer) });
   }
 
-  // The burst rules count each subject's entries either side of the batch too.
+  // The burst rules count each subject's entries either side of the batch too, except inside a
+  // window already raised for the subject (see `uncovered`).
   const bursty = batch.filter((e) => e.actorUserId !== null && e.action in LOOK_AROUND_MS);
-  const ranges = Object.entries(LOOK_AROUND_MS).flatMap(([action, windowMs]) => {
-    const times = bursty.filter((e) => e.action === action).map((e) => e.occurredAt.getTime());
-    if (times.length === 0) return [];
-    return [{ action, from: new Date(Math.min(...times) - windowMs), to: new Date(Math.max(...times) + windowMs) }];
-  });
   const subjects = [...new Set(bursty.map((e) => e.actorUserId!))];
-  const inBatch = new Set(batch.map((e) => e.id));
-  const nearby = (await entriesAround(tx, { userIds: subjects, ranges })).filter((e) => !inBatch.has(e.id));
   const widest = Math.max(...Object.values(LOOK_AROUND_MS));
   const times = bursty.map((e) => e.occurredAt.getTime());
   const raised = subjects.length === 0 ? [] : (await raisedWindows(tx, {
     subjectKeys: subjects, rules: BURST_RULES, from: new Date(Math.min(...times) - widest), to: new Date(Math.max(...times) + widest),
   })).flatMap((w) => (isAlertRule(w.rule) ? [{ rule: w.rule, subjectKey: w.subject_key, windowKey: w.window_key, windowStart: w.window_start, windowEnd: w.window_end }] : []));
+  const stretches = [...groupBy(bursty, (e) => `${e.actorUserId!}${SEP}${e.action}`).values()].flatMap((entries) => {
+    const { actorUserId: userId, action } = entries[0]!;
+    const windowMs = LOOK_AROUND_MS[action]!;
+    const at = entries.map((e) => e.occurredAt.getTime());
+    const covered = raised.filter((w) => w.rule === BURST_RULE_OF_ACTION[action] && w.subjectKey === userId);
+    return uncovered(new Date(Math.min(...at) - windowMs), new Date(Math.max(...at) + windowMs), covered).map((s) => ({ userId: userId!, action, ...s }));
+  });
+  const inBatch = new Set(batch.map((e) => e.id));
+  const nearby = (await entriesAround(tx, stretches)).filter((e) => !inBatch.has(e.id));
 
   return { children, users, nearby, raised };
 }
 
-const keyOf = (k: { rule: string; subjectKey: string; windowKey: string }) => `${k.rule}\u001f${k.subjectKey}\u001f${k.windowKey}`;
+const keyOf = (k: { rule: string; subjectKey: string; windowKey: string }) => `${k.rule}${SEP}${k.subjectKey}${SEP}${k.windowKey}`;
 
 /** Inserts new alerts and adds entries to ones already raised under the same key. */
 async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts: RuleFacts, now: Date): Promise<{ raised: number; extended: number }> {

@@ -54,20 +54,19 @@ export async function sealedEntriesFrom(db: DbOrTx, fromIndex: number, limit: nu
   return rows.map((r) => ({ leafIndex: r.leaf_index, entry: toScanned(r) }));
 }
 
-/** Entries by these users with these actions in these time ranges (sealed or not yet). */
+/** Entries by each user with the action in the stretch given for them (sealed or not yet). */
 export async function entriesAround(
   db: DbOrTx,
-  query: { userIds: readonly string[]; ranges: readonly { action: string; from: Date; to: Date }[] },
+  stretches: readonly { userId: string; action: string; from: Date; to: Date }[],
 ): Promise<ScannedEntry[]> {
-  if (query.userIds.length === 0 || query.ranges.length === 0) return [];
-  const rows = await db.selectFrom('audit_entries as e')
-    .select([...scannedColumns])
-    .where('e.actor_user_id', '=', sql<string>`ANY(${[...query.userIds]}::uuid[])`)
-    .where((eb) => eb.or(query.ranges.map((r) => eb.and([
-      eb('e.action', '=', r.action), eb('e.occurred_at', '>=', r.from), eb('e.occurred_at', '<', r.to),
-    ]))))
-    .orderBy('e.id')
-    .execute();
+  if (stretches.length === 0) return [];
+  const { rows } = await sql<ScannedRow>`
+    SELECT ${sql.join(scannedColumns.map((column) => sql.ref(column)))}
+    FROM audit_entries e
+    JOIN unnest(${stretches.map((r) => r.userId)}::uuid[], ${stretches.map((r) => r.action)}::text[],
+                ${stretches.map((r) => r.from)}::timestamptz[], ${stretches.map((r) => r.to)}::timestamptz[]) AS r(user_id, action, from_at, to_at)
+      ON e.actor_user_id = r.user_id AND e.action = r.action AND e.occurred_at >= r.from_at AND e.occurred_at < r.to_at
+    ORDER BY e.id`.execute(db);
   return rows.map(toScanned);
 }
 
