@@ -230,9 +230,9 @@ export class BlindIndexer {
   /** Everything stored for one child; each (kind, value) appears once. */
   entriesFor(identity: ChildIdentity): BlindIndexEntry[] {
     const terms = new Terms();
-    const familyNames = [identity.familyName, ...identity.formerFamilyNames];
-    for (const name of familyNames) for (const form of nameForms(name)) terms.add('family_name', form);
-    const familyCodes = familySounds(familyNames);
+    const familyForms = [identity.familyName, ...identity.formerFamilyNames].flatMap(nameForms);
+    for (const form of familyForms) terms.add('family_name', form);
+    const familyCodes = soundsOf(familyForms);
     for (const code of familyCodes) terms.add('family_name_metaphone', code);
     if (identity.givenNames !== null) addGivenNames(terms, identity.givenNames);
     terms.add('dob', identity.dateOfBirth);
@@ -262,7 +262,7 @@ export class BlindIndexer {
    */
   datePartSoundEntries(person: Pick<ChildIdentity, 'familyName' | 'formerFamilyNames' | 'dateOfBirth'>): BlindIndexEntry[] {
     const terms = new Terms();
-    addDatePartSounds(terms, familySounds([person.familyName, ...person.formerFamilyNames]), person.dateOfBirth);
+    addDatePartSounds(terms, soundsOf([person.familyName, ...person.formerFamilyNames].flatMap(nameForms)), person.dateOfBirth);
     return terms.toEntries(this);
   }
 
@@ -301,17 +301,16 @@ export class BlindIndexer {
   probeFor(probe: IdentityProbe): BlindIndexEntry[] {
     const terms = new Terms();
     if (probe.familyName) {
-      for (const form of nameForms(probe.familyName)) {
-        terms.add('family_name', form);
-        for (const code of metaphoneCodes(form)) {
-          terms.add('family_name_metaphone', code);
-          if (probe.dateOfBirth) terms.add('dob_year_family_metaphone', `${probe.dateOfBirth.slice(0, 4)}|${code}`);
-        }
+      const forms = nameForms(probe.familyName);
+      for (const form of forms) terms.add('family_name', form);
+      const codes = soundsOf(forms);
+      for (const code of codes) {
+        terms.add('family_name_metaphone', code);
+        if (probe.dateOfBirth) terms.add('dob_year_family_metaphone', `${probe.dateOfBirth.slice(0, 4)}|${code}`);
       }
       if (probe.dateOfBirth) {
         // With the swapped date too: a search with day and month swapped still meets the child's
         // own sound-and-date values, so it ranks with the children whose name sounds alike.
-        const codes = familySounds([probe.familyName]);
         addDatePartSounds(terms, codes, probe.dateOfBirth);
         const swapped = swapDayAndMonth(probe.dateOfBirth);
         if (swapped !== null) addDatePartSounds(terms, codes, swapped);
@@ -364,10 +363,10 @@ function tripleEntries(yearCodes: readonly Buffer[]): BlindIndexEntry[] {
   return out;
 }
 
-/** The sounds of every form of the family names: Smith, Smyth and Schmidt share one. */
-function familySounds(familyNames: readonly string[]): Set<string> {
+/** The sounds of these name forms (nameForms): Smith, Smyth and Schmidt share one. */
+function soundsOf(forms: readonly string[]): Set<string> {
   const codes = new Set<string>();
-  for (const name of familyNames) for (const form of nameForms(name)) for (const code of metaphoneCodes(form)) codes.add(code);
+  for (const form of forms) for (const code of metaphoneCodes(form)) codes.add(code);
   return codes;
 }
 

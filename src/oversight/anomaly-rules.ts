@@ -406,20 +406,15 @@ export function applyRules(batch: readonly ScannedEntry[], facts: RuleFacts): Al
   ];
 }
 
-/** How far either side of a batch the burst rules look, per action. */
-export const LOOK_AROUND_MS: Readonly<Record<string, number>> = {
-  view: BULK_VIEWS_WINDOW_MS,
-  search: SEARCHES_WINDOW_MS,
-  sign_in_failed: FAILED_SIGN_INS_WINDOW_MS,
-  break_glass: BREAK_GLASS_WINDOW_MS,
-};
-
-/** The burst rule that counts each action (the rule whose raised windows cover its entries). */
-export const BURST_RULE_OF_ACTION: Readonly<Record<string, AlertRule>> = {
-  view: 'bulk_viewing',
-  search: 'broad_searching',
-  sign_in_failed: 'failed_sign_ins',
-  break_glass: 'break_glass_rate',
+/**
+ * Each action a burst rule counts: the rule (whose raised windows cover its entries) and how far
+ * either side of a batch it looks.
+ */
+export const BURST_OF_ACTION: Readonly<Record<string, { rule: AlertRule; windowMs: number }>> = {
+  view: { rule: 'bulk_viewing', windowMs: BULK_VIEWS_WINDOW_MS },
+  search: { rule: 'broad_searching', windowMs: SEARCHES_WINDOW_MS },
+  sign_in_failed: { rule: 'failed_sign_ins', windowMs: FAILED_SIGN_INS_WINDOW_MS },
+  break_glass: { rule: 'break_glass_rate', windowMs: BREAK_GLASS_WINDOW_MS },
 };
 
 /**
@@ -443,4 +438,4 @@ export function uncovered(from: Date, to: Date, windows: readonly { windowStart:
 }
 
 /** Rules whose alerts are bursts, and so are carried on across scans. */
-export const BURST_RULES: readonly AlertRule[] = ['bulk_viewing', 'broad_searching', 'failed_sign_ins', 'break_glass_rate'];
+export const BURST_RULES: readonly AlertRule[] = Object.values(BURST_OF_ACTION).map((b) => b.rule);

@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { nameForms, type BlindIndexer } from '../children/blind-index.js';
 import {
-  applyRules, BURST_RULE_OF_ACTION, BURST_RULES, FLAGGED_KINDS, groupBy, isAlertRule, LOOK_AROUND_MS, mergeAlert, SEP, subjectKeyOf, uncovered,
+  applyRules, BURST_OF_ACTION, BURST_RULES, FLAGGED_KINDS, groupBy, isAlertRule, mergeAlert, SEP, subjectKeyOf, uncovered,
   type AlertCandidate, type ChildFacts, type RuleFacts, type ScannedEntry, type UserFacts,
 } from './anomaly-rules.js';
 import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
@@ -94,18 +94,18 @@ async function loadFacts(tx: Tx, batch: readonly ScannedEntry[], indexer: BlindI
 
   // The burst rules count each subject's entries either side of the batch too, except inside a
   // window already raised for the subject (see `uncovered`).
-  const bursty = batch.filter((e) => e.actorUserId !== null && e.action in LOOK_AROUND_MS);
+  const bursty = batch.filter((e) => e.actorUserId !== null && e.action in BURST_OF_ACTION);
   const subjects = [...new Set(bursty.map((e) => e.actorUserId!))];
-  const widest = Math.max(...Object.values(LOOK_AROUND_MS));
+  const widest = Math.max(...Object.values(BURST_OF_ACTION).map((b) => b.windowMs));
   const times = bursty.map((e) => e.occurredAt.getTime());
   const raised = subjects.length === 0 ? [] : (await raisedWindows(tx, {
     subjectKeys: subjects, rules: BURST_RULES, from: new Date(Math.min(...times) - widest), to: new Date(Math.max(...times) + widest),
   })).flatMap((w) => (isAlertRule(w.rule) ? [{ rule: w.rule, subjectKey: w.subject_key, windowKey: w.window_key, windowStart: w.window_start, windowEnd: w.window_end }] : []));
   const stretches = [...groupBy(bursty, (e) => `${e.actorUserId!}${SEP}${e.action}`).values()].flatMap((entries) => {
     const { actorUserId: userId, action } = entries[0]!;
-    const windowMs = LOOK_AROUND_MS[action]!;
+    const { rule, windowMs } = BURST_OF_ACTION[action]!;
     const at = entries.map((e) => e.occurredAt.getTime());
-    const covered = raised.filter((w) => w.rule === BURST_RULE_OF_ACTION[action] && w.subjectKey === userId);
+    const covered = raised.filter((w) => w.rule === rule && w.subjectKey === userId);
     return uncovered(new Date(Math.min(...at) - windowMs), new Date(Math.max(...at) + windowMs), covered).map((s) => ({ userId: userId!, action, ...s }));
   });
   const inBatch = new Set(batch.map((e) => e.id));
