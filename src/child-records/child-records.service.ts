@@ -10,6 +10,7 @@ import { decideChildAccess, maySendAs } from '../access/child-access.js';
 import { loadLookFacts } from '../access/access-facts.repository.js';
 import { ChildrenService } from '../children/children.service.js';
 import type { Child, ChildIdentity, LinkedIdentifier } from '../children/child-identity.js';
+import type { BlockingProbe } from '../children/blind-index.js';
 import { validateChildRecord, type ChildRecordInput, type ValidChildRecord } from '../children/child-record-input.js';
 import { normaliseUpn } from '../children/upn.js';
 import { findOrganisationByCode } from '../organisations/organisations.repository.js';
@@ -59,11 +60,42 @@ interface SourceBatchRecord {
   record: ValidChildRecord;
   councilId: string;
   identifiers: (LinkedIdentifier & { lookup: Buffer })[];
+  /** Its blocking keys and ranking values (keyed: no identity in them), worked out once. */
+  probe: BlockingProbe;
 }
 
 /** A record of a batch to be stored as a new child, with the existing children to review it against. */
 interface SourceBatchPlan extends SourceBatchRecord {
   review: MatchCandidate[];
+}
+
+/** A record of a batch certain enough of one existing child to be linked to it. */
+interface SourceBatchLink extends SourceBatchRecord {
+  to: MatchCandidate;
+}
+
+/** A round of a batch split by #planSourceRound. */
+interface SourceRoundPlan {
+  store: SourceBatchPlan[];
+  link: SourceBatchLink[];
+  later: SourceBatchRecord[];
+  single: SourceBatchRecord[];
+  /** Pairs (position, position of the record it goes after) among the single-way records. */
+  waits: [number, number][];
+}
+
+/**
+ * A batch of records from one source, checked and matched against the index as it stood then
+ * (ChildRecordsService.planManyFromSource), waiting to be stored (upsertPlannedFromSource).
+ */
+export interface PlannedSourceBatch {
+  readonly system: string;
+  readonly records: readonly { sourceId: string; input: ChildRecordInput }[];
+  /** The records refused by their own checks, at their positions. */
+  readonly refused: readonly (DomainError | undefined)[];
+  readonly round: readonly SourceBatchRecord[];
+  readonly shielded: ShieldedNeighbours;
+  readonly first: SourceRoundPlan;
 }
 
 /** Records of a batch that go the single way (each its own transaction) at the same time. */
@@ -216,8 +248,16 @@ export class ChildRecordsService {
    * DomainError.
    */
   async upsertManyFromSource(viewer: Viewer, system: string, records: readonly { sourceId: string; input: ChildRecordInput }[], requestId: string | null): Promise<(SourceUpsert | DomainError)[]> {
-    const outcomes: (SourceUpsert | DomainError)[] = [];
-    let round: SourceBatchRecord[] = [];
+    return this.upsertPlannedFromSource(viewer, await this.planManyFromSource(viewer, system, records), requestId);
+  }
+
+  /**
+   * The reading half of {@link upsertManyFromSource}: checks the records and matches them against
+   * the index as it stands, writing nothing. A feed plans its next batch while this one is stored.
+   */
+  async planManyFromSource(viewer: Viewer, system: string, records: readonly { sourceId: string; input: ChildRecordInput }[]): Promise<PlannedSourceBatch> {
+    const refused: (DomainError | undefined)[] = [];
+    const round: SourceBatchRecord[] = [];
     const councils = new Map<string, string | DomainError>();
     for (const [at, { sourceId, input }] of records.entries()) {
       try {
@@ -227,19 +267,34 @@ export class ChildRecordsService {
         const councilId = councils.get(code)!;
         if (councilId instanceof DomainError) throw councilId;
         const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: ok.system, value: ok.sourceId, validFrom: ok.record.triggerDate, validTo: null };
-        round.push({ at, record: ok.record, councilId, identifiers: [...ok.record.identifiers, sourceIdentifier].map((i) => ({ ...i, lookup: this.#lookup(i) })) });
+        const identifiers = [...ok.record.identifiers, sourceIdentifier].map((i) => ({ ...i, lookup: this.#lookup(i) }));
+        round.push({ at, record: ok.record, councilId, identifiers, probe: this.#matcher.blockingProbe(ok.record.identity) });
       } catch (error) {
-        outcomes[at] = domainErrorOrThrow(error);
+        refused[at] = domainErrorOrThrow(error);
       }
     }
+    const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db, this.#shieldedNeighbours);
+    this.#shieldedNeighbours = shielded;
+    return { system, records, refused, round, shielded, first: await this.#planSourceRound(round, shielded) };
+  }
+
+  /**
+   * The writing half of {@link upsertManyFromSource}. `previous` is a batch of the same feed
+   * planned before this one and stored since (while this one was planned): its records may be the
+   * same children as these, which the plan could not see in the index.
+   */
+  async upsertPlannedFromSource(viewer: Viewer, planned: PlannedSourceBatch, requestId: string | null, previous?: PlannedSourceBatch): Promise<(SourceUpsert | DomainError)[]> {
+    const { system, records } = planned;
+    const outcomes: (SourceUpsert | DomainError)[] = [];
+    planned.refused.forEach((refusal, at) => {
+      if (refusal) outcomes[at] = refusal;
+    });
     const single: SourceBatchRecord[] = [];
     // Records going the single way in chains: one that waits for another goes after it, in its chain.
     const chains = new SingleWayChains();
-    const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db, this.#shieldedNeighbours);
-    this.#shieldedNeighbours = shielded;
+    const { plan: first, shielded } = previous ? await this.#catchUp(planned, previous) : { plan: planned.first, shielded: planned.shielded };
     // Each round stores at least its first record or sends it the single way, so rounds shrink.
-    while (round.length > 0) {
-      const plan = await this.#planSourceRound(round, shielded);
+    for (let plan: SourceRoundPlan | undefined = first; plan;) {
       single.push(...plan.single);
       for (const [at, after] of plan.waits) chains.join(at, after);
       let stored: boolean;
@@ -257,7 +312,14 @@ export class ChildRecordsService {
         single.push(...plan.store);
         stored = false;
       }
-      round = plan.later;
+      const linked = await this.#linkSourceRecords(viewer, system, plan.link, requestId);
+      plan.link.forEach((record, i) => {
+        const outcome = linked[i];
+        if (outcome) outcomes[record.at] = outcome;
+        else single.push(record);
+      });
+      stored &&= linked.every(Boolean);
+      let round: SourceBatchRecord[] = plan.later;
       if (!stored) {
         // Records waiting for this round may wait for one that now goes the single way: all the
         // single-way records then make one chain, in order (a rare path: a clash or a concurrent
@@ -266,6 +328,7 @@ export class ChildRecordsService {
         round = [];
         for (const record of single) chains.join(record.at, single[0]!.at);
       }
+      plan = round.length > 0 ? await this.#planSourceRound(round, shielded) : undefined;
     }
     await forEachAtMost(RECORDS_AT_ONCE, chains.of(single.map((r) => r.at)), async (chain) => {
       for (const at of chain) {
@@ -277,20 +340,46 @@ export class ChildRecordsService {
   }
 
   /**
-   * Splits a round of a batch: the records that can be stored together now as new children (with
-   * their review items); those that must wait for the next round, sharing an identifier or enough
-   * blocking values with an earlier record of the round; and those that go the single way,
-   * already known to the source, near a shielded child, or certain enough to link automatically.
+   * The first round of a batch planned while `previous` was being stored, brought up to date now
+   * that it is: a record that may be the same child as one of that batch's (enough blocking values
+   * or an identifier in common), or that a shield set since could follow, waits for the next
+   * round, to be matched against the index as it now is. The rest of the plan stands: the records
+   * it sends the single way are matched again there, and those waiting are planned again.
    */
-  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<{ store: SourceBatchPlan[]; later: SourceBatchRecord[]; single: SourceBatchRecord[]; waits: [number, number][] }> {
+  async #catchUp(planned: PlannedSourceBatch, previous: PlannedSourceBatch): Promise<{ plan: SourceRoundPlan; shielded: ShieldedNeighbours }> {
+    const shielded = await ShieldedNeighbours.load(this.#children, this.deps.db, this.#shieldedNeighbours);
+    this.#shieldedNeighbours = shielded;
+    const { store, link } = planned.first;
+    const decided = [...store, ...link];
+    const before = previous.round;
+    const blocked = OnlineMatcher.blockedByEarlier([...before.map((r) => r.probe.ranking), ...decided.map((r) => r.probe.ranking)]);
+    const held = new Set(before.flatMap((r) => r.identifiers.map(identifierKey)));
+    // ShieldedNeighbours.load gives back the same object while no shield has changed.
+    const nearShield = shielded === planned.shielded ? new Set<number>() : await shielded.near(decided.map((r) => r.record.identity));
+    const waits = new Set(decided.filter((r, k) => blocked.has(before.length + k) || nearShield.has(k) || r.identifiers.some((i) => held.has(identifierKey(i)))));
+    if (waits.size === 0) return { plan: planned.first, shielded };
+    return {
+      plan: { ...planned.first, store: store.filter((r) => !waits.has(r)), link: link.filter((r) => !waits.has(r)), later: [...planned.first.later, ...waits].sort((a, b) => a.at - b.at) },
+      shielded,
+    };
+  }
+
+  /**
+   * Splits a round of a batch: the records that can be stored together now as new children (with
+   * their review items); those certain enough of one existing child to be linked to it; those that
+   * must wait for the next round, sharing an identifier or enough blocking values with an earlier
+   * record of the round; and those that go the single way, already known to the source or near a
+   * shielded child.
+   */
+  async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<SourceRoundPlan> {
+    if (round.length === 0) return { store: [], link: [], later: [], single: [], waits: [] };
     const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
-    const probes = round.map((c) => this.#matcher.blockingProbe(c.record.identity));
     // Each record that must wait, with the earlier records of the round it waits for.
-    const later = OnlineMatcher.blockedByEarlier(probes.map((p) => p.ranking));
+    const later = OnlineMatcher.blockedByEarlier(round.map((c) => c.probe.ranking));
     const holder = new Map<string, number>();
     round.forEach((c, i) => {
       for (const identifier of c.identifiers) {
-        const key = `${identifier.kind}|${identifier.issuer}|${identifier.lookup.toString('base64')}`;
+        const key = identifierKey(identifier);
         const first = holder.get(key);
         if (first === undefined) holder.set(key, i);
         else later.set(i, [...(later.get(i) ?? []), first]);
@@ -306,12 +395,14 @@ export class ChildRecordsService {
       if (nearShield.has(k)) single.add(i);
       else unshielded.push(i);
     });
-    const scored = await this.#matcher.candidatesForEach(unshielded.map((i) => ({ identity: round[i]!.record.identity, sex: round[i]!.record.sex, blocking: probes[i]! })), this.deps.db);
+    const scored = await this.#matcher.candidatesForEach(unshielded.map((i) => ({ identity: round[i]!.record.identity, sex: round[i]!.record.sex, blocking: round[i]!.probe })), this.deps.db);
     const store: SourceBatchPlan[] = [];
+    const link: SourceBatchLink[] = [];
     unshielded.forEach((i, k) => {
       const decision = OnlineMatcher.decide(scored[k]!);
       // A shielded child among the matcher's candidates hands its shield on: that is the single way too.
-      if (decision.kind === 'link' || scored[k]!.some((c) => c.shielded)) single.add(i);
+      if (scored[k]!.some((c) => c.shielded)) single.add(i);
+      else if (decision.kind === 'link') link.push({ ...round[i]!, to: decision.to });
       else store.push({ ...round[i]!, review: decision.kind === 'review' ? decision.review : [] });
     });
     // A record waiting for one that goes the single way goes the single way too, after it: it must
@@ -323,7 +414,22 @@ export class ChildRecordsService {
       single.add(i);
       for (const j of singles) waits.push([round[i]!.at, round[j]!.at]);
     }
-    return { store, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), waits };
+    return { store, link, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), waits };
+  }
+
+  /**
+   * Links each record to the child it was matched to, a few at a time, each in its own
+   * transaction (as the single way would). A record whose child can no longer be linked (merged or
+   * removed meanwhile), or whose identifier another delivery took first, is left out (undefined in
+   * its place) for the single way to decide again.
+   */
+  async #linkSourceRecords(viewer: Viewer, system: string, links: readonly SourceBatchLink[], requestId: string | null): Promise<(SourceUpsert | DomainError | undefined)[]> {
+    const outcomes: (SourceUpsert | DomainError | undefined)[] = [];
+    await forEachAtMost(RECORDS_AT_ONCE, links.keys(), async (i) => {
+      const { to, record, identifiers } = links[i]!;
+      outcomes[i] = (await this.#linkFromSource(viewer, to, system, record, identifiers.at(-1)!, requestId).catch((error: unknown) => (isUniqueViolation(error) ? null : domainErrorOrThrow(error)))) ?? undefined;
+    });
+    return outcomes;
   }
 
   /**
@@ -334,8 +440,8 @@ export class ChildRecordsService {
   async #storeSourceBatch(viewer: Viewer, system: string, plans: readonly SourceBatchPlan[], requestId: string | null): Promise<(SourceUpsert | undefined)[]> {
     if (plans.length === 0) return [];
     return inTransaction(this.deps.db, async (tx) => {
-      const owned = new Set((await findIdentifierOwners(tx, plans.flatMap((p) => p.identifiers))).map((o) => `${o.kind}|${o.issuer}|${o.lookup.toString('base64')}`));
-      const free = plans.map((p) => p.identifiers.every((i) => !owned.has(`${i.kind}|${i.issuer}|${i.lookup.toString('base64')}`)));
+      const owned = new Set((await findIdentifierOwners(tx, plans.flatMap((p) => p.identifiers))).map(identifierKey));
+      const free = plans.map((p) => p.identifiers.every((i) => !owned.has(identifierKey(i))));
       const stored = plans.filter((_, i) => free[i]);
       const children: Child[] = stored.map(({ record, councilId }) => ({
         id: randomUUID(), responsibleCouncilId: councilId, recordTrigger: record.recordTrigger, triggerDate: record.triggerDate, sex: record.sex, unborn: record.unborn, shielded: false, identity: record.identity,
@@ -668,6 +774,11 @@ class SingleWayChains {
     for (let up = this.#parent.get(root); up !== undefined; up = this.#parent.get(root)) root = up;
     return root;
   }
+}
+
+/** An identifier's kind, issuer and keyed lookup as one string, to compare identifiers by. */
+function identifierKey(identifier: { kind: string; issuer: string; lookup: Buffer }): string {
+  return `${identifier.kind}|${identifier.issuer}|${identifier.lookup.toString('base64')}`;
 }
 
 /** A DomainError is the record's own problem; anything else is the server's and goes on up. */

@@ -115,6 +115,31 @@ describe('a batch of records from one source', () => {
     assert.equal(flag?.shielded, true);
   });
 
+  test('a batch planned while the one before was stored is matched against that one once it is', async () => {
+    const child = { ...aDistinctIdentity(170), address: { lines: ['4 Ferry Lane'], town: 'Goole', postcode: 'DN14 5AA' } };
+    const earlier = await t.services.childRecords.planManyFromSource(feed, 'gp-system', [{ sourceId: 'P-1', input: input(child) }]);
+    // Planned before the first is stored: the index cannot show it the same child.
+    const later = await t.services.childRecords.planManyFromSource(feed, 'gp-system', [{ sourceId: 'P-2', input: input(child) }, { sourceId: 'P-3', input: input(aDistinctIdentity(171)) }]);
+    const [first] = await t.services.childRecords.upsertPlannedFromSource(feed, earlier, null);
+    const [second, third] = await t.services.childRecords.upsertPlannedFromSource(feed, later, null, earlier);
+    const made = upserted(first);
+    assert.equal(made.created, true);
+    assert.deepEqual(upserted(second), { childId: made.childId, created: false, changed: true }, 'linked to the child the batch before made, as if sent one by one');
+    assert.equal(upserted(third).created, true, 'a child of its own is stored as planned');
+  });
+
+  test('a shield set while a batch waited to be stored follows its likely match', async () => {
+    const person = { givenNames: 'Cordelia', sex: 'female' as const, familyName: 'Wrenfield', dateOfBirth: '2012-08-09' };
+    const existing = await aChild(t, worker, input(person));
+    const earlier = await t.services.childRecords.planManyFromSource(feed, 'gp-system', [{ sourceId: 'Q-1', input: input(aDistinctIdentity(172)) }]);
+    const later = await t.services.childRecords.planManyFromSource(feed, 'gp-system', [{ sourceId: 'Q-2', input: input({ ...person, ...MOVED }) }]);
+    await t.services.childRecords.upsertPlannedFromSource(feed, earlier, null);
+    await t.services.childRecords.shield(worker, existing, { reason: 'Risk of harm if location known', decidedBy: 'Head of Service', reviewOn: '2027-05-01' }, null);
+    const [follower] = await t.services.childRecords.upsertPlannedFromSource(feed, later, null, earlier);
+    const { rows: [flag] } = await sql<{ shielded: boolean }>`SELECT shielded FROM children WHERE id = ${upserted(follower).childId}`.execute(t.database.db);
+    assert.equal(flag?.shielded, true);
+  });
+
   test('new children are matched and stored in the same few statements however many the batch holds', async () => {
     const statements = statementCounter();
     const s = t.services;

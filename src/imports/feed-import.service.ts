@@ -1,7 +1,7 @@
 import { auditActor, type Viewer } from '../access/viewer.js';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { ChildRecordsService, SourceUpsert } from '../child-records/child-records.service.js';
+import type { ChildRecordsService, PlannedSourceBatch, SourceUpsert } from '../child-records/child-records.service.js';
 import { validateChildRecord } from '../children/child-record-input.js';
 import type { InvolvementsService } from '../involvements/involvements.service.js';
 import { findOrganisationByCode } from '../organisations/organisations.repository.js';
@@ -123,6 +123,21 @@ interface PendingRow {
   firstLine: number | undefined;
 }
 
+/** A row that passed its own checks, at its position in the batch. */
+interface ValidRow {
+  at: number;
+  line: number;
+  row: FeedRow;
+}
+
+/** A batch checked and matched, waiting to be stored: the rows refused so far, and the valid rows' plan. */
+interface PreparedBatch {
+  rows: number;
+  outcomes: RowOutcome[];
+  valid: ValidRow[];
+  planned: PlannedSourceBatch;
+}
+
 const emptyBatch = (): Batch => ({ created: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [], audit: [], rows: 0 });
 
 /**
@@ -241,19 +256,45 @@ export class FeedImportService {
     const total = feed.totalRows;
     const sourceColumn = feed.columns.get('source_id')!;
     const context = new RowContext(this.deps.db);
+    const requestId = options.requestId ?? null;
     // Every source id with the line it was first seen on, rebuilt from the top on a resume.
     const seen = new Map<string, number>();
     options.onProgress?.('import', startAfter, total);
 
+    // Batches overlap by one: the next is checked and matched (reading only) while this one is
+    // stored and committed, so the service's work and PostgreSQL's run side by side. A batch is
+    // stored only once the one before is committed (and counted as done for a resume).
     let rowsDone = startAfter;
+    let storing: Promise<void> = Promise.resolve();
+    let previous: PreparedBatch | undefined;
+    const next = async (rows: readonly PendingRow[], completed: boolean): Promise<boolean> => {
+      const preparing = this.#prepareBatch(viewer, feed, system, rows, context);
+      preparing.catch(() => undefined); // awaited below, after the batch before
+      await storing;
+      if (options.signal?.aborted && rowsDone < total) {
+        await preparing.catch(() => undefined);
+        return false;
+      }
+      const prepared = await preparing;
+      const after = previous;
+      previous = prepared;
+      storing = this.#storeBatch(viewer, system, prepared, after, context, requestId).then(async (batch) => {
+        rowsDone += batch.rows;
+        await this.#commit(viewer, run.id, system, batch, rowsDone, completed, requestId);
+        options.onProgress?.('import', rowsDone, total);
+      });
+      storing.catch(() => undefined); // awaited by the next batch, or at the end
+      return true;
+    };
+
     let index = 0;
     let pending: PendingRow[] = [];
     const records = readFeedRecords(feed.file, this.deps.limits?.maxBytes);
     let header = true;
     for (;;) {
-      const next = await records.next();
-      if (next.done) {
-        if (!next.value.equals(feed.sha256)) throw new FeedFileError('The file changed while it was being imported. Import it again.');
+      const read = await records.next();
+      if (read.done) {
+        if (!read.value.equals(feed.sha256)) throw new FeedFileError('The file changed while it was being imported. Import it again.');
         break;
       }
       if (header) {
@@ -261,47 +302,49 @@ export class FeedImportService {
         continue;
       }
       index += 1;
-      const sourceId = (next.value.fields[sourceColumn] ?? '').trim();
+      const sourceId = (read.value.fields[sourceColumn] ?? '').trim();
       const firstLine = sourceId ? seen.get(sourceId) : undefined;
-      if (sourceId && firstLine === undefined) seen.set(sourceId, next.value.line);
+      if (sourceId && firstLine === undefined) seen.set(sourceId, read.value.line);
       if (index <= startAfter) continue;
-      pending.push({ record: next.value, firstLine });
+      pending.push({ record: read.value, firstLine });
       if (pending.length >= batchSize) {
-        // A batch is committed (and counted as done for a resume) only when all its rows are.
-        const batch = await this.#importBatch(viewer, feed, system, pending, context, options.requestId ?? null);
-        rowsDone += batch.rows;
-        await this.#commit(viewer, run.id, system, batch, rowsDone, false, options.requestId ?? null);
+        const rows = pending;
         pending = [];
-        options.onProgress?.('import', rowsDone, total);
-        if (options.signal?.aborted && rowsDone < total) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
+        if (!(await next(rows, false))) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
       }
     }
-    const batch = await this.#importBatch(viewer, feed, system, pending, context, options.requestId ?? null);
-    rowsDone += batch.rows;
-    await this.#commit(viewer, run.id, system, batch, rowsDone, true, options.requestId ?? null);
-    options.onProgress?.('import', rowsDone, total);
+    if (!(await next(pending, true))) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
+    await storing;
     return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: true };
   }
 
-  /**
-   * One batch of rows: each row's own checks, then every valid child through the source batch
-   * upsert (new children matched and stored together), then the rows' involvements a few at a time.
-   */
-  async #importBatch(viewer: Viewer, feed: InspectedFeed, system: string, rows: readonly PendingRow[], context: RowContext, requestId: string | null): Promise<Batch> {
+  /** One batch's reading half: each row's own checks, then every valid child checked and matched against the index. */
+  async #prepareBatch(viewer: Viewer, feed: InspectedFeed, system: string, rows: readonly PendingRow[], context: RowContext): Promise<PreparedBatch> {
     const outcomes: RowOutcome[] = [];
-    const valid: { at: number; line: number; row: FeedRow }[] = [];
+    const valid: ValidRow[] = [];
     for (const [at, { record, firstLine }] of rows.entries()) {
       const checked = await this.#checkRow(feed, record, firstLine, context);
       if ('kind' in checked) outcomes[at] = checked;
       else valid.push({ at, line: record.line, row: checked.row });
     }
-    const upserts = await this.deps.childRecords.upsertManyFromSource(viewer, system, valid.map(({ row }) => ({ sourceId: row.sourceId, input: row.child })), requestId);
+    const planned = await this.deps.childRecords.planManyFromSource(viewer, system, valid.map(({ row }) => ({ sourceId: row.sourceId, input: row.child })));
+    return { rows: rows.length, outcomes, valid, planned };
+  }
+
+  /**
+   * One batch's writing half, once the batch before (`after`) is committed: the valid children
+   * through the source batch upsert (new children stored together), then the rows' involvements a
+   * few at a time.
+   */
+  async #storeBatch(viewer: Viewer, system: string, prepared: PreparedBatch, after: PreparedBatch | undefined, context: RowContext, requestId: string | null): Promise<Batch> {
+    const { outcomes, valid } = prepared;
+    const upserts = await this.deps.childRecords.upsertPlannedFromSource(viewer, prepared.planned, requestId, after?.planned);
     await forEachAtMost(ROWS_AT_ONCE, valid.keys(), async (k) => {
       const { at, line, row } = valid[k]!;
       outcomes[at] = await this.#afterUpsert(viewer, system, line, row, upserts[k]!, context, requestId);
     });
     const batch = emptyBatch();
-    batch.rows = rows.length;
+    batch.rows = prepared.rows;
     for (const outcome of outcomes) {
       batch[outcome.kind] += 1;
       if (outcome.kind === 'rejected') batch.rejections.push(...outcome.rejections);
