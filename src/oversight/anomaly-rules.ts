@@ -171,7 +171,22 @@ export function summarise(rule: AlertRule, count: number, windowStart: Date, win
   }
 }
 
-/** The stored alert after adding a candidate's entries, or null when nothing new was added. */
+/**
+ * A stored alert after a scan added `added` entries (not held before) from candidates spanning
+ * `seen`: its count, its window widened to cover them, and its summary.
+ */
+export function extendAlert(
+  existing: { rule: AlertRule; entryCount: number; windowStart: Date; windowEnd: Date },
+  added: number,
+  seen: { windowStart: Date; windowEnd: Date },
+): { entryCount: number; windowStart: Date; windowEnd: Date; summary: string } {
+  const entryCount = existing.entryCount + added;
+  const windowStart = new Date(Math.min(existing.windowStart.getTime(), seen.windowStart.getTime()));
+  const windowEnd = new Date(Math.max(existing.windowEnd.getTime(), seen.windowEnd.getTime()));
+  return { entryCount, windowStart, windowEnd, summary: summarise(existing.rule, entryCount, windowStart, windowEnd) };
+}
+
+/** An alert not yet stored after adding a candidate's entries, or null when nothing new was added. */
 export function mergeAlert(
   existing: { rule: AlertRule; entryIds: readonly number[]; windowStart: Date; windowEnd: Date },
   candidate: { entryIds: readonly number[]; windowStart: Date; windowEnd: Date },

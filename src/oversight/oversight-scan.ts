@@ -4,13 +4,13 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { nameForms, type BlindIndexer } from '../children/blind-index.js';
 import {
-  applyRules, BURST_OF_ACTION, BURST_RULES, FLAGGED_KINDS, groupBy, isAlertRule, mergeAlert, SEP, subjectKeyOf, uncovered,
+  applyRules, BURST_OF_ACTION, BURST_RULES, extendAlert, FLAGGED_KINDS, groupBy, isAlertRule, mergeAlert, SEP, subjectKeyOf, uncovered, type AlertRule,
   type AlertCandidate, type ChildFacts, type RuleFacts, type ScannedEntry, type UserFacts,
 } from './anomaly-rules.js';
 import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
 import {
-  advanceScanState, alertsByKeys, childCouncils, childFlags, councilsOf, entriesAround, familyNameIndexes, insertAlerts, lockScan,
-  raisedWindows, readScanState, sealedEntriesFrom, sealedLeafCount, updateAlertEntries, userNames, type NewAlertRow,
+  addAlertEntries, advanceScanState, alertsByKeys, childCouncils, childFlags, councilsOf, entriesAround, familyNameIndexes, insertAlerts, lockScan,
+  raisedWindows, readScanState, sealedEntriesFrom, sealedLeafCount, updateAlert, userNames, type NewAlertRow,
 } from './oversight.repository.js';
 
 /** Entries read and judged per transaction: bounds memory however large the backlog. */
@@ -124,11 +124,13 @@ async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts:
   });
   if (keyed.length === 0) return { raised: 0, extended: 0 };
 
-  // Summary null until entries are added: only alerts that changed are written back.
-  const existing = new Map<string, { id: number; entryIds: number[]; windowStart: Date; windowEnd: Date; summary: string | null }>();
+  // Alerts already raised: the entries each candidate brings, added in one statement below.
+  const existing = new Map<string, { id: number; rule: AlertRule; entryCount: number; windowStart: Date; windowEnd: Date; entryIds: number[]; seen: { windowStart: Date; windowEnd: Date } }>();
   for (const row of await alertsByKeys(tx, keyed.map((k) => k.key))) {
+    if (!isAlertRule(row.rule)) continue;
+    const window = { windowStart: row.window_start, windowEnd: row.window_end };
     existing.set(keyOf({ rule: row.rule, subjectKey: row.subject_key, windowKey: row.window_key }), {
-      id: row.id, entryIds: row.entry_ids, windowStart: row.window_start, windowEnd: row.window_end, summary: null,
+      id: Number(row.id), rule: row.rule, entryCount: row.entry_count, ...window, entryIds: [], seen: { ...window },
     });
   }
 
@@ -136,7 +138,13 @@ async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts:
   const needCouncil = new Set<string>();
   for (const { candidate: c, key } of keyed) {
     const k = keyOf(key);
-    const target = existing.get(k) ?? fresh.get(k);
+    const stored = existing.get(k);
+    if (stored) {
+      stored.entryIds.push(...c.entryIds);
+      stored.seen = { windowStart: minDate(stored.seen.windowStart, c.windowStart), windowEnd: maxDate(stored.seen.windowEnd, c.windowEnd) };
+      continue;
+    }
+    const target = fresh.get(k);
     if (target) {
       const merged = mergeAlert({ rule: c.rule, entryIds: target.entryIds, windowStart: target.windowStart, windowEnd: target.windowEnd }, c);
       if (merged) Object.assign(target, merged);
@@ -156,14 +164,20 @@ async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts:
     if (!row.councilId && row.organisationId) row.councilId = councils.get(row.organisationId) ?? row.organisationId;
   }
   const raised = await insertAlerts(tx, [...fresh.values()]);
+  // Only the entries an alert did not hold are added; an alert that gained none is left as it was.
+  const gained = await addAlertEntries(tx, [...existing.values()].map((a) => ({ alertId: a.id, entryIds: a.entryIds })));
   let extended = 0;
   for (const alert of existing.values()) {
-    if (alert.summary === null) continue;
-    await updateAlertEntries(tx, alert.id, { entryIds: alert.entryIds, windowStart: alert.windowStart, windowEnd: alert.windowEnd, summary: alert.summary });
+    const added = gained.get(alert.id) ?? 0;
+    if (added === 0) continue;
+    await updateAlert(tx, alert.id, extendAlert(alert, added, alert.seen));
     extended += 1;
   }
   return { raised, extended };
 }
+
+const minDate = (a: Date, b: Date) => (a.getTime() <= b.getTime() ? a : b);
+const maxDate = (a: Date, b: Date) => (a.getTime() >= b.getTime() ? a : b);
 
 /** A running background scan. */
 export interface OversightScanner {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../platform/db/database.js';
-import type { AlertRule, ScannedEntry } from './anomaly-rules.js';
+import { subjectKeyOf, type AlertRule, type ScannedEntry } from './anomaly-rules.js';
 
 export type AlertStatus = 'open' | 'appropriate' | 'inappropriate' | 'escalated';
 
@@ -118,7 +118,7 @@ export function raisedWindows(db: DbOrTx, query: { subjectKeys: readonly string[
 export async function alertsByKeys(tx: Tx, keys: readonly { rule: string; subjectKey: string; windowKey: string }[]) {
   if (keys.length === 0) return [];
   const rows = await tx.selectFrom('access_alerts')
-    .select(['id', 'rule', 'subject_key', 'window_key', 'window_start', 'window_end', sql<number[]>`to_json(audit_entry_ids)`.as('entry_ids')])
+    .select(['id', 'rule', 'subject_key', 'window_key', 'window_start', 'window_end', 'entry_count'])
     .where(sql<boolean>`(rule, subject_key, window_key) IN (SELECT * FROM unnest(${keys.map((k) => k.rule)}::text[], ${keys.map((k) => k.subjectKey)}::text[], ${keys.map((k) => k.windowKey)}::text[]))`)
     .forUpdate()
     .execute();
@@ -140,31 +140,47 @@ export interface NewAlertRow {
   entryIds: number[];
 }
 
-/** Inserts new alerts; one with a key already stored is left alone (the caller merged it). */
+/** Inserts new alerts with their entries; one with a key already stored is left alone (the caller merged it). */
 export async function insertAlerts(db: DbOrTx, alerts: readonly NewAlertRow[]): Promise<number> {
   if (alerts.length === 0) return 0;
-  const result = await db.insertInto('access_alerts').values(alerts.map((a) => ({
-    rule: a.rule,
-    subject_user_id: a.subjectUserId,
-    subject_api_client: a.subjectApiClient,
-    organisation_id: a.organisationId,
-    council_id: a.councilId,
-    child_id: a.childId,
-    window_key: a.windowKey,
-    window_start: a.windowStart,
-    window_end: a.windowEnd,
-    raised_at: a.raisedAt,
-    summary: a.summary,
-    audit_entry_ids: a.entryIds,
-  }))).onConflict((oc) => oc.constraint('access_alerts_once').doNothing()).executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+  const inserted = await db.insertInto('access_alerts').values(alerts.map(alertRow))
+    .onConflict((oc) => oc.constraint('access_alerts_once').doNothing())
+    .returning(['id', 'rule', 'subject_key', 'window_key']).execute();
+  const idOf = new Map(inserted.map((r) => [`${r.rule}|${r.subject_key}|${r.window_key}`, r.id]));
+  await addAlertEntries(db, alerts.flatMap((a) => {
+    const id = idOf.get(`${a.rule}|${subjectKeyOf({ actorUserId: a.subjectUserId, actorApiClient: a.subjectApiClient })!}|${a.windowKey}`);
+    return id === undefined ? [] : [{ alertId: id, entryIds: a.entryIds }];
+  }));
+  return inserted.length;
 }
 
-/** Adds entries to an alert already raised (its review, if any, stays as it was). */
-export async function updateAlertEntries(db: DbOrTx, id: number, update: { entryIds: number[]; windowStart: Date; windowEnd: Date; summary: string }): Promise<void> {
+/** Adds entries to alerts, skipping any an alert holds already: how many each alert gained. */
+export async function addAlertEntries(db: DbOrTx, additions: readonly { alertId: number; entryIds: readonly number[] }[]): Promise<Map<number, number>> {
+  const alertIds = additions.flatMap((a) => a.entryIds.map(() => a.alertId));
+  const gained = new Map<number, number>();
+  if (alertIds.length === 0) return gained;
+  const { rows } = await sql<{ alert_id: string }>`
+    INSERT INTO access_alert_entries (alert_id, audit_entry_id)
+    SELECT * FROM unnest(${alertIds}::bigint[], ${additions.flatMap((a) => a.entryIds)}::bigint[])
+    ON CONFLICT DO NOTHING
+    RETURNING alert_id`.execute(db);
+  for (const { alert_id: id } of rows) gained.set(Number(id), (gained.get(Number(id)) ?? 0) + 1);
+  return gained;
+}
+
+/** An alert after entries were added: its count, window and summary (its review, if any, stays as it was). */
+export async function updateAlert(db: DbOrTx, id: number, update: { entryCount: number; windowStart: Date; windowEnd: Date; summary: string }): Promise<void> {
   await db.updateTable('access_alerts')
-    .set({ audit_entry_ids: update.entryIds, window_start: update.windowStart, window_end: update.windowEnd, summary: update.summary })
+    .set({ entry_count: update.entryCount, window_start: update.windowStart, window_end: update.windowEnd, summary: update.summary })
     .where('id', '=', id).execute();
+}
+
+function alertRow(a: NewAlertRow) {
+  return {
+    rule: a.rule, subject_user_id: a.subjectUserId, subject_api_client: a.subjectApiClient, organisation_id: a.organisationId, council_id: a.councilId,
+    child_id: a.childId, window_key: a.windowKey, window_start: a.windowStart, window_end: a.windowEnd, raised_at: a.raisedAt, summary: a.summary,
+    entry_count: a.entryIds.length,
+  };
 }
 
 // ---- The workspace ----------------------------------------------------------------------------
@@ -212,17 +228,18 @@ export function searchAuditEntries(db: DbOrTx, filter: AuditSearchFilter, page: 
   return query.orderBy('a.id', 'desc').limit(page.limit).offset(page.offset).execute();
 }
 
-/** Audit entries by id, newest (highest id) first, with the actor's name and organisation. */
-export function auditEntriesByIds(db: DbOrTx, ids: readonly number[], limit: number) {
-  return db.selectFrom('audit_entries as a')
+/** An alert's latest `limit` audit entries, newest (highest id) first, with the actor's name and organisation. */
+export function alertEntries(db: DbOrTx, alertId: number, limit: number) {
+  return db.selectFrom('access_alert_entries as ae')
+    .innerJoin('audit_entries as a', 'a.id', 'ae.audit_entry_id')
     .leftJoin('users as u', 'u.id', 'a.actor_user_id')
     .leftJoin('organisations as o', 'o.id', 'a.actor_organisation_id')
     .select([
       'a.id', 'a.occurred_at', 'a.action', 'a.child_id', 'a.basis', 'a.reason', 'a.outcome', 'a.actor_role', 'a.actor_api_client', 'a.request_id',
       'u.display_name as actor_name', 'u.email as actor_email', 'o.name as organisation_name',
     ])
-    .where('a.id', '=', sql<number>`ANY(${[...ids]}::bigint[])`)
-    .orderBy('a.id', 'desc')
+    .where('ae.alert_id', '=', alertId)
+    .orderBy('ae.audit_entry_id', 'desc')
     .limit(limit)
     .execute();
 }
@@ -251,7 +268,7 @@ function alertsOf(db: DbOrTx, councilId: string) {
 
 /** One council's alerts: open first, then newest first. */
 export function listAlerts(db: DbOrTx, councilId: string, status: AlertStatus | null, page: { limit: number; offset: number }) {
-  let query = alertsOf(db, councilId).select([...alertColumns, sql<number>`cardinality(al.audit_entry_ids)`.as('entry_count')]);
+  let query = alertsOf(db, councilId).select([...alertColumns, 'al.entry_count']);
   if (status) query = query.where('al.status', '=', status);
   return query
     .orderBy(sql`(al.status <> 'open')`).orderBy('al.raised_at', 'desc').orderBy('al.id', 'desc')
@@ -261,7 +278,7 @@ export function listAlerts(db: DbOrTx, councilId: string, status: AlertStatus | 
 /** One alert of this council, or undefined (another council's alert is not there for it). */
 export function findAlert(db: DbOrTx, councilId: string, id: number) {
   return alertsOf(db, councilId)
-    .select([...alertColumns, sql<number[]>`to_json(al.audit_entry_ids)`.as('entry_ids')])
+    .select([...alertColumns, 'al.entry_count'])
     .where('al.id', '=', id)
     .executeTakeFirst();
 }
@@ -286,10 +303,7 @@ export async function saveReview(db: DbOrTx, councilId: string, id: number, revi
  * not at the next scan). Returns its id.
  */
 export async function raiseAlert(tx: DbOrTx, alert: NewAlertRow): Promise<number> {
-  const row = await tx.insertInto('access_alerts').values({
-    rule: alert.rule, subject_user_id: alert.subjectUserId, subject_api_client: alert.subjectApiClient, organisation_id: alert.organisationId,
-    council_id: alert.councilId, child_id: alert.childId, window_key: alert.windowKey, window_start: alert.windowStart, window_end: alert.windowEnd,
-    raised_at: alert.raisedAt, summary: alert.summary, audit_entry_ids: alert.entryIds,
-  }).returning('id').executeTakeFirstOrThrow();
+  const row = await tx.insertInto('access_alerts').values(alertRow(alert)).returning('id').executeTakeFirstOrThrow();
+  await addAlertEntries(tx, [{ alertId: row.id, entryIds: alert.entryIds }]);
   return row.id;
 }

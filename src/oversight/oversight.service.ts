@@ -12,7 +12,7 @@ import { isAlertRule, RULE_TITLES, type AlertRule } from './anomaly-rules.js';
 import { scanAudit, type ScanResult } from './oversight-scan.js';
 import { ukInstant } from './uk-time.js';
 import {
-  auditEntriesByIds, findAlert, findOrganisationIdByCode, findUserIdByEmail, latestAuditEntryId, listAlerts, saveReview, searchAuditEntries,
+  alertEntries, findAlert, findOrganisationIdByCode, findUserIdByEmail, latestAuditEntryId, listAlerts, saveReview, searchAuditEntries,
   type AlertStatus, type AuditSearchFilter,
 } from './oversight.repository.js';
 
@@ -158,8 +158,8 @@ export class OversightService {
       const row = await findAlert(tx, council, alertId);
       await this.#record(tx, viewer, 'view', `alert ${alertId}`, requestId, row ? 'allowed' : 'refused');
       if (!row) return null;
-      const entries = await auditEntriesByIds(tx, row.entry_ids, MAX_ALERT_ENTRIES);
-      return { ...toAlertSummary(row), entries: entries.map(toAuditRow), entryCount: row.entry_ids.length };
+      const entries = await alertEntries(tx, row.id, MAX_ALERT_ENTRIES);
+      return { ...toAlertSummary(row), entries: entries.map(toAuditRow), entryCount: row.entry_count };
     });
     if (!detail) throw new NotFoundError();
     return detail;

@@ -140,6 +140,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   audit_sealer_state: AuditSealerStateTable;
   access_alerts: AccessAlertsTable;
+  access_alert_entries: AccessAlertEntriesTable;
   oversight_state: OversightStateTable;
   oidc_sign_in_attempts: OidcSignInAttemptsTable;
   break_glass_grants: BreakGlassGrantsTable;
@@ -287,12 +288,19 @@ export interface AccessAlertsTable {
   window_end: Timestamp;
   raised_at: ColumnType<Date, Date, never>;
   summary: string;
-  /** pg reads bigint[] as strings; repositories convert. */
-  audit_entry_ids: ColumnType<string[], number[], number[]>;
+  /** How many audit entries it holds (access_alert_entries). */
+  entry_count: number;
   status: ColumnType<'open' | 'appropriate' | 'inappropriate' | 'escalated', 'open' | undefined, 'appropriate' | 'inappropriate' | 'escalated'>;
   reviewed_by: string | null;
   reviewed_at: Timestamp | null;
   review_note: string | null;
+}
+
+/** The audit entries behind an alert, one row each. */
+export interface AccessAlertEntriesTable {
+  alert_id: number;
+  /** pg reads bigint as a string; repositories convert. */
+  audit_entry_id: ColumnType<string, number, never>;
 }
 
 /** How far the oversight scan has read the audit tree: leaves below `next_leaf_index`. */
