@@ -130,7 +130,7 @@ async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts:
     if (!isAlertRule(row.rule)) continue;
     const window = { windowStart: row.window_start, windowEnd: row.window_end };
     existing.set(keyOf({ rule: row.rule, subjectKey: row.subject_key, windowKey: row.window_key }), {
-      id: Number(row.id), rule: row.rule, entryCount: row.entry_count, ...window, entryIds: [], seen: { ...window },
+      id: row.id, rule: row.rule, entryCount: row.entry_count, ...window, entryIds: [], seen: { ...window },
     });
   }
 

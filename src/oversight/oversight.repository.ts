@@ -159,12 +159,12 @@ export async function addAlertEntries(db: DbOrTx, additions: readonly { alertId:
   const alertIds = additions.flatMap((a) => a.entryIds.map(() => a.alertId));
   const gained = new Map<number, number>();
   if (alertIds.length === 0) return gained;
-  const { rows } = await sql<{ alert_id: string }>`
+  const { rows } = await sql<{ alert_id: number }>`
     INSERT INTO access_alert_entries (alert_id, audit_entry_id)
     SELECT * FROM unnest(${alertIds}::bigint[], ${additions.flatMap((a) => a.entryIds)}::bigint[])
     ON CONFLICT DO NOTHING
     RETURNING alert_id`.execute(db);
-  for (const { alert_id: id } of rows) gained.set(Number(id), (gained.get(Number(id)) ?? 0) + 1);
+  for (const { alert_id: id } of rows) gained.set(id, (gained.get(id) ?? 0) + 1);
   return gained;
 }
 

@@ -299,8 +299,7 @@ export interface AccessAlertsTable {
 /** The audit entries behind an alert, one row each. */
 export interface AccessAlertEntriesTable {
   alert_id: number;
-  /** pg reads bigint as a string; repositories convert. */
-  audit_entry_id: ColumnType<string, number, never>;
+  audit_entry_id: ColumnType<number, number, never>;
 }
 
 /** How far the oversight scan has read the audit tree: leaves below `next_leaf_index`. */
