@@ -54,18 +54,26 @@ export async function sealedEntriesFrom(db: DbOrTx, fromIndex: number, limit: nu
   return rows.map((r) => ({ leafIndex: r.leaf_index, entry: toScanned(r) }));
 }
 
-/** Entries by each user with the action in the stretch given for them (sealed or not yet). */
+/**
+ * Entries by each user with the action in the stretch given for them (sealed or not yet). Each
+ * stretch is its own range scan of the actor index: joined as a plain table, PostgreSQL judged a
+ * bulk viewer's rows too many for the index and read the whole audit log instead (at 1M children,
+ * 250 ms for each batch of a scan, finding nothing; 0.2 ms this way).
+ */
 export async function entriesAround(
   db: DbOrTx,
   stretches: readonly { userId: string; action: string; from: Date; to: Date }[],
 ): Promise<ScannedEntry[]> {
   if (stretches.length === 0) return [];
   const { rows } = await sql<ScannedRow>`
-    SELECT ${sql.join(scannedColumns.map((column) => sql.ref(column)))}
-    FROM audit_entries e
-    JOIN unnest(${stretches.map((r) => r.userId)}::uuid[], ${stretches.map((r) => r.action)}::text[],
+    SELECT e.*
+    FROM unnest(${stretches.map((r) => r.userId)}::uuid[], ${stretches.map((r) => r.action)}::text[],
                 ${stretches.map((r) => r.from)}::timestamptz[], ${stretches.map((r) => r.to)}::timestamptz[]) AS r(user_id, action, from_at, to_at)
-      ON e.actor_user_id = r.user_id AND e.action = r.action AND e.occurred_at >= r.from_at AND e.occurred_at < r.to_at
+    -- OFFSET 0 keeps the subquery a nested loop over the stretches rather than one join over the log.
+    CROSS JOIN LATERAL (
+      SELECT ${sql.join(scannedColumns.map((column) => sql.ref(column)))} FROM audit_entries e
+      WHERE e.actor_user_id = r.user_id AND e.occurred_at >= r.from_at AND e.occurred_at < r.to_at AND e.action = r.action
+      OFFSET 0) e
     ORDER BY e.id`.execute(db);
   return rows.map(toScanned);
 }
