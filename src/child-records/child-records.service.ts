@@ -239,13 +239,13 @@ export class ChildRecordsService {
 
   /**
    * {@link upsertFromSource} for a batch of records from one source (a feed's), each with the
-   * outcome it would have had on its own. The common case, a new child with no automatic link and
-   * no shield to follow, is matched and stored for many records at once: a few statements and one
-   * transaction (audited there) per round. A record that could be an earlier record of the same
-   * batch waits for the next round, so it is matched against that record once it is stored, as it
-   * would be had they come one by one. Every other record (an update, a link, a shield that may
-   * follow) then goes through upsertFromSource, in order. A record's own problem comes back as its
-   * DomainError.
+   * outcome it would have had on its own. The common case, a new child with no shield to follow,
+   * is matched and stored for many records at once: a few statements and one transaction (audited
+   * there) per round; a record matched surely to one child is linked to it in the same round. A
+   * record that could be an earlier record of the same batch waits for the next round, so it is
+   * matched against that record once it is stored, as it would be had they come one by one. Every
+   * other record (an update, a shield that may follow) then goes through upsertFromSource, in
+   * order. A record's own problem comes back as its DomainError.
    */
   async upsertManyFromSource(viewer: Viewer, system: string, records: readonly { sourceId: string; input: ChildRecordInput }[], requestId: string | null): Promise<(SourceUpsert | DomainError)[]> {
     return this.upsertPlannedFromSource(viewer, await this.planManyFromSource(viewer, system, records), requestId);

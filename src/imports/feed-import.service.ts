@@ -287,34 +287,39 @@ export class FeedImportService {
       return true;
     };
 
-    let index = 0;
-    let pending: PendingRow[] = [];
-    const records = readFeedRecords(feed.file, this.deps.limits?.maxBytes);
-    let header = true;
-    for (;;) {
-      const read = await records.next();
-      if (read.done) {
-        if (!read.value.equals(feed.sha256)) throw new FeedFileError('The file changed while it was being imported. Import it again.');
-        break;
+    try {
+      let index = 0;
+      let pending: PendingRow[] = [];
+      const records = readFeedRecords(feed.file, this.deps.limits?.maxBytes);
+      let header = true;
+      for (;;) {
+        const read = await records.next();
+        if (read.done) {
+          if (!read.value.equals(feed.sha256)) throw new FeedFileError('The file changed while it was being imported. Import it again.');
+          break;
+        }
+        if (header) {
+          header = false;
+          continue;
+        }
+        index += 1;
+        const sourceId = (read.value.fields[sourceColumn] ?? '').trim();
+        const firstLine = sourceId ? seen.get(sourceId) : undefined;
+        if (sourceId && firstLine === undefined) seen.set(sourceId, read.value.line);
+        if (index <= startAfter) continue;
+        pending.push({ record: read.value, firstLine });
+        if (pending.length >= batchSize) {
+          const rows = pending;
+          pending = [];
+          if (!(await next(rows, false))) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
+        }
       }
-      if (header) {
-        header = false;
-        continue;
-      }
-      index += 1;
-      const sourceId = (read.value.fields[sourceColumn] ?? '').trim();
-      const firstLine = sourceId ? seen.get(sourceId) : undefined;
-      if (sourceId && firstLine === undefined) seen.set(sourceId, read.value.line);
-      if (index <= startAfter) continue;
-      pending.push({ record: read.value, firstLine });
-      if (pending.length >= batchSize) {
-        const rows = pending;
-        pending = [];
-        if (!(await next(rows, false))) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
-      }
+      if (!(await next(pending, true))) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
+      await storing;
+    } finally {
+      // Never leave a batch being stored behind a failure: the run's lock goes when this returns.
+      await storing.catch(() => undefined);
     }
-    if (!(await next(pending, true))) return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: false };
-    await storing;
     return { run: await this.#reload(run.id), resumedAfterRow: startAfter, finished: true };
   }
 
