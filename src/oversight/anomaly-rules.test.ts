@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   applyRules, BREAK_GLASS_MAX, breakGlassRate, broadSearching, BULK_VIEWS_MAX, bulkViewing, FAILED_SIGN_INS_MIN, failedSignIns, flaggedOutsideCouncil,
-  mergeAlert, nightOf, outOfHours, SEARCHES_MAX, sharedSurname, shieldedView, summarise,
+  extendAlert, mergeAlert, nightOf, outOfHours, SEARCHES_MAX, sharedSurname, shieldedView, summarise,
   type AlertCandidate, type ChildFacts, type RaisedWindow, type RuleFacts, type ScannedEntry, uncovered,
 } from './anomaly-rules.js';
 import { ukInstant, ukTimeOfDay } from './uk-time.js';
@@ -206,6 +206,15 @@ describe('alerts', () => {
     const merged = mergeAlert({ rule: 'bulk_viewing', entryIds: [1, 2], windowStart: start, windowEnd: end }, { entryIds: [2, 3], windowStart: start, windowEnd: end });
     assert.deepEqual(merged, { entryIds: [1, 2, 3], windowStart: start, windowEnd: end, summary: summarise('bulk_viewing', 3, start, end) });
     assert.equal(mergeAlert({ rule: 'bulk_viewing', entryIds: [1, 2], windowStart: start, windowEnd: end }, { entryIds: [2], windowStart: start, windowEnd: end }), null);
+  });
+
+  test('a stored alert extended by a later scan counts the entries added and widens its window to cover them', () => {
+    const start = new Date('2026-11-23T10:00:00Z');
+    const end = new Date('2026-11-23T11:00:00Z');
+    const later = new Date('2026-11-23T11:20:00Z');
+    assert.deepEqual(extendAlert({ rule: 'bulk_viewing', entryCount: 31, windowStart: start, windowEnd: end }, 5, { windowStart: start, windowEnd: later }), {
+      entryCount: 36, windowStart: start, windowEnd: later, summary: summarise('bulk_viewing', 36, start, later),
+    });
   });
 
   test('an ordinary working hour raises nothing at all', () => {
