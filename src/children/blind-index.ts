@@ -78,7 +78,13 @@ export function normaliseName(text: string): string {
   return foldLetters(text).replace(/[^a-z]/g, '');
 }
 
+// Plain ASCII needs only lower case: NFKD, the mark removal and the letter table leave it as it is.
+const ASCII = /^[\x00-\x7f]*$/;
+
 function foldLetters(text: string): string {
+  // Most names are plain ASCII; the full fold costs about three times as much (0.36 against 0.1
+  // µs a name), and a search folds every name of its 30 candidates several times.
+  if (ASCII.test(text)) return text.toLowerCase();
   return text
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
