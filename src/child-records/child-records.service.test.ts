@@ -108,6 +108,32 @@ describe('records from other agencies\' systems', () => {
     assert.deepEqual(await auditActions(first.childId), ['create']);
   });
 
+  test('a source sending its record again unchanged does not put back what another source id for the same child sent since', async () => {
+    const person = { familyName: 'Thornbury', givenNames: 'Elsie', sex: 'female' as const, dateOfBirth: '2012-04-19' };
+    const first = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-90' }, aChildRecordInput(councilCode, { ...person, triggerDate: '2026-09-01' }), null);
+    // The same child under a second id of the same system, with a later trigger date: linked to the first.
+    const second = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-91' }, aChildRecordInput(councilCode, { ...person, triggerDate: '2026-09-20' }), null);
+    assert.deepEqual(second, { childId: first.childId, created: false, changed: true });
+    const update = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-91' }, aChildRecordInput(councilCode, { ...person, triggerDate: '2026-09-21' }), null);
+    assert.deepEqual(update, { childId: first.childId, created: false, changed: true }, 'a changed record from the second id updates the child');
+    const statements = statementCounter();
+    const records = new ChildRecordsService({ db: t.database.db.withPlugin(statements.plugin), clock: t.clock, children: t.services.children, search: t.services.childSearch, audit: t.services.audit, notifications: t.services.notifications, retentionMonths: 12 });
+    const again = await records.upsertFromSource(feed, { system: 'school-mis', id: 'P-90' }, aChildRecordInput(councilCode, { ...person, triggerDate: '2026-09-01' }), null);
+    assert.deepEqual(again, { childId: first.childId, created: false, changed: false });
+    assert.ok(statements.count() <= 2, `recognised without opening the child (${String(statements.count())} statements)`);
+    assert.equal((await t.services.children.read(first.childId))?.triggerDate, '2026-09-21', 'the later record stands');
+    assert.deepEqual(await auditActions(first.childId), ['create', 'update', 'update']);
+  });
+
+  test('an identifier stored before record digests existed is compared as before, then remembered', async () => {
+    const input = aChildRecordInput(councilCode, { familyName: 'Wetherall', givenNames: 'Cyril', dateOfBirth: '2014-01-30' });
+    const { childId } = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-92' }, input, null);
+    await t.database.db.updateTable('child_identifiers').set({ record_digest: null }).where('child_id', '=', childId).execute();
+    assert.deepEqual(await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-92' }, input, null), { childId, created: false, changed: false });
+    const { record_digest: digest } = await t.database.db.selectFrom('child_identifiers').select('record_digest').where('child_id', '=', childId).where('kind', '=', 'source_system').executeTakeFirstOrThrow();
+    assert.equal(digest?.length, 16);
+  });
+
   test('a changed address updates the one child and keeps the old address in its history', async () => {
     const input = aChildRecordInput(councilCode, { familyName: 'Greenhalgh', givenNames: 'Isla', sex: 'female', dateOfBirth: '2011-11-11' });
     const { childId } = await t.services.childRecords.upsertFromSource(feed, { system: 'school-mis', id: 'P-78' }, input, null);

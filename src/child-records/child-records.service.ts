@@ -37,6 +37,7 @@ import {
   removeShield,
   saveShield,
   setLegalHold,
+  setRecordDigest,
   type IdentifierRow,
   type LookWrites,
 } from './child-records.repository.js';
@@ -54,12 +55,17 @@ export interface SourceUpsert {
   changed: boolean;
 }
 
+/** A source's own id for a child, with the digest of the record it brings (BlindIndexer.sourceRecordDigest). */
+type SourceIdentifier = LinkedIdentifier & { kind: 'source_system'; recordDigest: Buffer };
+
 /** A checked record of a source's batch: its position, and its identifiers with their lookups (the source's own id last). */
 interface SourceBatchRecord {
   at: number;
   record: ValidChildRecord;
   councilId: string;
-  identifiers: (LinkedIdentifier & { lookup: Buffer })[];
+  identifiers: ((LinkedIdentifier | SourceIdentifier) & { lookup: Buffer })[];
+  /** The source's own id (the last of `identifiers`). */
+  source: SourceIdentifier & { lookup: Buffer };
   /** Its blocking keys and ranking values (keyed: no identity in them), worked out once. */
   probe: BlockingProbe;
 }
@@ -76,6 +82,8 @@ interface SourceBatchLink extends SourceBatchRecord {
 
 /** A round of a batch split by #planSourceRound. */
 interface SourceRoundPlan {
+  /** Records their source sent before exactly so: nothing to do but say so. */
+  unchanged: { at: number; childId: string }[];
   store: SourceBatchPlan[];
   link: SourceBatchLink[];
   later: SourceBatchRecord[];
@@ -201,17 +209,20 @@ export class ChildRecordsService {
 
   /**
    * Creates or updates the child another agency's system knows as `source.id`. Idempotent: sending
-   * the same record again changes nothing and reports `changed: false`; a changed record updates
-   * the one child. A new child that is likely someone already shielded is shielded too.
+   * the same record again changes nothing and reports `changed: false` (recognised by the digest
+   * of what this source id last sent, so nothing is opened, and nothing corrected since is put
+   * back); a changed record updates the one child. A new child that is likely someone already
+   * shielded is shielded too.
    */
   async upsertFromSource(viewer: Viewer, source: RecordSource, input: ChildRecordInput, requestId: string | null): Promise<SourceUpsert> {
     const { system, sourceId, record } = this.#checkFromSource(viewer, source, input);
     const councilId = await this.#councilId(record.responsibleCouncilCode);
-    const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: system, value: sourceId, validFrom: record.triggerDate, validTo: null };
+    const sourceIdentifier = this.#sourceIdentifier(system, sourceId, record);
     const lookup = this.#lookup(sourceIdentifier);
 
     const existing = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
-    if (existing) return this.#updateFromSource(viewer, existing.childId, record, councilId, requestId);
+    if (existing?.recordDigest?.equals(sourceIdentifier.recordDigest)) return { childId: existing.childId, created: false, changed: false };
+    if (existing) return this.#updateFromSource(viewer, existing.childId, record, councilId, sourceIdentifier, requestId);
 
     const [matches, scored] = await Promise.all([this.#shieldedLikelyMatches(record.identity), this.#matcher.candidates(record.identity, record.sex)]);
     const decision = OnlineMatcher.decide(scored);
@@ -233,7 +244,7 @@ export class ChildRecordsService {
       if (!isUniqueViolation(error)) throw error;
       const winner = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
       if (!winner) throw error;
-      return this.#updateFromSource(viewer, winner.childId, record, councilId, requestId);
+      return this.#updateFromSource(viewer, winner.childId, record, councilId, sourceIdentifier, requestId);
     }
   }
 
@@ -266,9 +277,10 @@ export class ChildRecordsService {
         if (!councils.has(code)) councils.set(code, await this.#councilId(code).catch((error: unknown) => domainErrorOrThrow(error)));
         const councilId = councils.get(code)!;
         if (councilId instanceof DomainError) throw councilId;
-        const sourceIdentifier: LinkedIdentifier = { kind: 'source_system', issuer: ok.system, value: ok.sourceId, validFrom: ok.record.triggerDate, validTo: null };
-        const identifiers = [...ok.record.identifiers, sourceIdentifier].map((i) => ({ ...i, lookup: this.#lookup(i) }));
-        round.push({ at, record: ok.record, councilId, identifiers, probe: this.#matcher.blockingProbe(ok.record.identity) });
+        const sourceIdentifier = this.#sourceIdentifier(ok.system, ok.sourceId, ok.record);
+        const source = { ...sourceIdentifier, lookup: this.#lookup(sourceIdentifier) };
+        const identifiers = [...ok.record.identifiers.map((i) => ({ ...i, lookup: this.#lookup(i) })), source];
+        round.push({ at, record: ok.record, councilId, identifiers, source, probe: this.#matcher.blockingProbe(ok.record.identity) });
       } catch (error) {
         refused[at] = domainErrorOrThrow(error);
       }
@@ -295,6 +307,7 @@ export class ChildRecordsService {
     const { plan: first, shielded } = previous ? await this.#catchUp(planned, previous) : { plan: planned.first, shielded: planned.shielded };
     // Each round stores at least its first record or sends it the single way, so rounds shrink.
     for (let plan: SourceRoundPlan | undefined = first; plan;) {
+      for (const { at, childId } of plan.unchanged) outcomes[at] = { childId, created: false, changed: false };
       single.push(...plan.single);
       for (const [at, after] of plan.waits) chains.join(at, after);
       let stored: boolean;
@@ -372,8 +385,9 @@ export class ChildRecordsService {
    * shielded child.
    */
   async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<SourceRoundPlan> {
-    if (round.length === 0) return { store: [], link: [], later: [], single: [], waits: [] };
-    const known = new Set((await findIdentifierOwners(this.deps.db, round.map((c) => c.identifiers.at(-1)!))).map((o) => o.lookup.toString('base64')));
+    if (round.length === 0) return { unchanged: [], store: [], link: [], later: [], single: [], waits: [] };
+    const owners = new Map((await findIdentifierOwners(this.deps.db, round.map((c) => c.source))).map((o) => [o.lookup.toString('base64'), o]));
+    const ownerOf = (c: SourceBatchRecord) => owners.get(c.source.lookup.toString('base64'));
     // Each record that must wait, with the earlier records of the round it waits for.
     const later = OnlineMatcher.blockedByEarlier(round.map((c) => c.probe.ranking));
     const holder = new Map<string, number>();
@@ -385,8 +399,18 @@ export class ChildRecordsService {
         else later.set(i, [...(later.get(i) ?? []), first]);
       }
     });
-    const single = new Set(round.flatMap((c, i) => (known.has(c.identifiers.at(-1)!.lookup.toString('base64')) ? [i] : [])));
-    const open = round.flatMap((_, i) => (single.has(i) || later.has(i) ? [] : [i]));
+    // A record whose source id is known: unchanged since it was last sent, or an update (the single way).
+    const unchanged: { at: number; childId: string }[] = [];
+    const single = new Set<number>();
+    round.forEach((c, i) => {
+      const owner = ownerOf(c);
+      if (!owner) return;
+      later.delete(i);
+      if (owner.recordDigest?.equals(c.source.recordDigest)) unchanged.push({ at: c.at, childId: owner.childId });
+      else single.add(i);
+    });
+    const done = new Set(unchanged.map((u) => u.at));
+    const open = round.flatMap((c, i) => (single.has(i) || later.has(i) || done.has(c.at) ? [] : [i]));
     // upsertFromSource decides exactly whether a shield follows (#insert); a record the search
     // could show a shielded child for as a likely match goes that way.
     const nearShield = await shielded.near(open.map((i) => round[i]!.record.identity));
@@ -414,7 +438,7 @@ export class ChildRecordsService {
       single.add(i);
       for (const j of singles) waits.push([round[i]!.at, round[j]!.at]);
     }
-    return { store, link, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), waits };
+    return { unchanged, store, link, later: round.filter((_, i) => later.has(i) && !single.has(i)), single: round.filter((_, i) => single.has(i)), waits };
   }
 
   /**
@@ -426,8 +450,8 @@ export class ChildRecordsService {
   async #linkSourceRecords(viewer: Viewer, system: string, links: readonly SourceBatchLink[], requestId: string | null): Promise<(SourceUpsert | DomainError | undefined)[]> {
     const outcomes: (SourceUpsert | DomainError | undefined)[] = [];
     await forEachAtMost(RECORDS_AT_ONCE, links.keys(), async (i) => {
-      const { to, record, identifiers } = links[i]!;
-      outcomes[i] = (await this.#linkFromSource(viewer, to, system, record, identifiers.at(-1)!, requestId).catch((error: unknown) => (isUniqueViolation(error) ? null : domainErrorOrThrow(error)))) ?? undefined;
+      const { to, record, source } = links[i]!;
+      outcomes[i] = (await this.#linkFromSource(viewer, to, system, record, source, requestId).catch((error: unknown) => (isUniqueViolation(error) ? null : domainErrorOrThrow(error)))) ?? undefined;
     });
     return outcomes;
   }
@@ -486,7 +510,7 @@ export class ChildRecordsService {
    * the probability. Null when the child is no longer linkable (shredded or merged meanwhile): the
    * caller then creates a record as usual.
    */
-  async #linkFromSource(viewer: Viewer, to: MatchCandidate, system: string, record: ValidChildRecord, sourceIdentifier: LinkedIdentifier, requestId: string | null): Promise<SourceUpsert | null> {
+  async #linkFromSource(viewer: Viewer, to: MatchCandidate, system: string, record: ValidChildRecord, sourceIdentifier: SourceIdentifier, requestId: string | null): Promise<SourceUpsert | null> {
     return inTransaction(this.deps.db, async (tx) => {
       if (!(await lockChild(tx, to.childId)) || (await mergedInto(tx, to.childId)) !== null || !(await this.#children.read(to.childId, tx))) return null;
       const wanted = await this.#identifierRows(tx, to.childId, [...record.identifiers, sourceIdentifier]);
@@ -502,8 +526,9 @@ export class ChildRecordsService {
     });
   }
 
-  async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, requestId: string | null): Promise<SourceUpsert> {
+  async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, source: SourceIdentifier, requestId: string | null): Promise<SourceUpsert> {
     return inTransaction(this.deps.db, async (tx) => {
+      await setRecordDigest(tx, { issuer: source.issuer, lookup: this.#lookup(source) }, source.recordDigest);
       if (!(await lockChild(tx, childId))) throw new NotFoundError('No child has this source id');
       const current = await this.#children.read(childId, tx);
       if (!current) throw new ConflictError('This child\'s record has been removed at the end of its retention period and cannot be updated');
@@ -670,13 +695,21 @@ export class ChildRecordsService {
   }
 
   /** Identifier rows sealed under the child's key (none when the child has been shredded). */
-  async #identifierRows(db: DbOrTx, childId: string, identifiers: readonly LinkedIdentifier[]): Promise<IdentifierRow[]> {
+  async #identifierRows(db: DbOrTx, childId: string, identifiers: readonly (LinkedIdentifier | SourceIdentifier)[]): Promise<IdentifierRow[]> {
     const sealed = await this.#children.sealValues(db, childId, IDENTIFIER_COLUMN, identifiers.map((i) => i.value));
     return sealed ? this.#identifierRowsFrom(identifiers, sealed) : [];
   }
 
-  #identifierRowsFrom(identifiers: readonly LinkedIdentifier[], sealed: readonly Buffer[]): IdentifierRow[] {
-    return identifiers.map((identifier, i) => ({ kind: identifier.kind, issuer: identifier.issuer, lookup: this.#lookup(identifier), value: sealed[i]!, validFrom: identifier.validFrom, validTo: identifier.validTo }));
+  #identifierRowsFrom(identifiers: readonly (LinkedIdentifier | SourceIdentifier)[], sealed: readonly Buffer[]): IdentifierRow[] {
+    return identifiers.map((identifier, i) => ({
+      kind: identifier.kind, issuer: identifier.issuer, lookup: this.#lookup(identifier), value: sealed[i]!, validFrom: identifier.validFrom, validTo: identifier.validTo,
+      recordDigest: 'recordDigest' in identifier ? identifier.recordDigest : null,
+    }));
+  }
+
+  /** A source's id for the record it sends, with that record's digest (what `upsertFromSource` compares the next delivery with). */
+  #sourceIdentifier(system: string, sourceId: string, record: ValidChildRecord): SourceIdentifier {
+    return { kind: 'source_system', issuer: system, value: sourceId, validFrom: record.triggerDate, validTo: null, recordDigest: this.#children.sealer.indexer.sourceRecordDigest(JSON.stringify(record)) };
   }
 
   /** A UPN or council id already held by another child is refused, naming the field. */
@@ -688,7 +721,7 @@ export class ChildRecordsService {
     throw new ValidationError('Check the identifiers', { [field]: `This ${field} already belongs to another child known to services; search for that child instead` });
   }
 
-  async #insert(tx: DbOrTx, viewer: Viewer, record: ValidChildRecord, councilId: string, extraIdentifiers: readonly LinkedIdentifier[], matches: readonly ChildSearchResult[], scored: readonly MatchCandidate[] = []): Promise<string> {
+  async #insert(tx: DbOrTx, viewer: Viewer, record: ValidChildRecord, councilId: string, extraIdentifiers: readonly SourceIdentifier[], matches: readonly ChildSearchResult[], scored: readonly MatchCandidate[] = []): Promise<string> {
     const childId = randomUUID();
     // A shield follows from a likely match found either way: the search's or the matcher's.
     const shieldedMatch = matches.find((m) => m.shielded) ?? scored.find((m) => m.shielded);

@@ -233,6 +233,16 @@ export class BlindIndexer {
     return hash('sha256', Buffer.concat([this.#outerPad, inner]), 'buffer').subarray(0, BLIND_INDEX_BYTES);
   }
 
+  /**
+   * The keyed digest of a record as a source sent it (its canonical text), kept on the source's
+   * identifier: the same record sent again has the same digest. Keyed, so a dump cannot confirm a
+   * guessed record against it; its own prefix keeps it apart from every other value.
+   */
+  sourceRecordDigest(canonicalRecord: string): Buffer {
+    const inner = hash('sha256', Buffer.concat([this.#innerPad, Buffer.from(`source-record\u001f${canonicalRecord}`, 'utf8')]), 'buffer');
+    return hash('sha256', Buffer.concat([this.#outerPad, inner]), 'buffer').subarray(0, BLIND_INDEX_BYTES);
+  }
+
   /** Everything stored for one child; each (kind, value) appears once. */
   entriesFor(identity: ChildIdentity): BlindIndexEntry[] {
     const terms = new Terms();

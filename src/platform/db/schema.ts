@@ -190,6 +190,8 @@ export interface ChildIdentifiersTable {
   value: Buffer;
   valid_from: DateColumn | null;
   valid_to: DateColumn | null;
+  /** A source-system id's: the keyed digest of the record it last sent (BlindIndexer.sourceRecordDigest). */
+  record_digest: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   created_at: CreatedAt;
 }
 
