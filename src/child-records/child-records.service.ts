@@ -386,8 +386,7 @@ export class ChildRecordsService {
    */
   async #planSourceRound(round: readonly SourceBatchRecord[], shielded: ShieldedNeighbours): Promise<SourceRoundPlan> {
     if (round.length === 0) return { unchanged: [], store: [], link: [], later: [], single: [], waits: [] };
-    const owners = new Map((await findIdentifierOwners(this.deps.db, round.map((c) => c.source))).map((o) => [o.lookup.toString('base64'), o]));
-    const ownerOf = (c: SourceBatchRecord) => owners.get(c.source.lookup.toString('base64'));
+    const owners = new Map((await findIdentifierOwners(this.deps.db, round.map((c) => c.source))).map((o) => [identifierKey(o), o]));
     // Each record that must wait, with the earlier records of the round it waits for.
     const later = OnlineMatcher.blockedByEarlier(round.map((c) => c.probe.ranking));
     const holder = new Map<string, number>();
@@ -403,7 +402,7 @@ export class ChildRecordsService {
     const unchanged: { at: number; childId: string }[] = [];
     const single = new Set<number>();
     round.forEach((c, i) => {
-      const owner = ownerOf(c);
+      const owner = owners.get(identifierKey(c.source));
       if (!owner) return;
       later.delete(i);
       if (owner.recordDigest?.equals(c.source.recordDigest)) unchanged.push({ at: c.at, childId: owner.childId });
