@@ -44,7 +44,7 @@ export const DATE_PART_SOUND_KINDS = ['dob_month_family_metaphone', 'dob_day_fam
 /**
  * Every kind stored. No exact given name: nothing looked one up (a search ranks by the given
  * name's sound, and the matcher compares the names it opens), so it only told a stolen dump which
- * children share a first name, and cost every new child two more index rows.
+ * children share a first name, and cost every new child one or two more index rows.
  */
 export const BLIND_INDEX_KINDS = [
   'family_name',
