@@ -11,7 +11,7 @@ import type { Db } from './database.js';
  * vacuumed and analysed once it has run, outside its transaction (VACUUM cannot run in one).
  * Deleting rows spread over a table clears the visibility map on nearly every page, and until a
  * vacuum the searches' index-only scans fetch the table's rows again: at 1M children, deleting
- * the exact given names halved the search's candidate query (616 → 336 per s) until one ran.
+ * the exact given names left the search's candidate query at 336 per s until one ran (616 after).
  * Autovacuum would wait for a fifth of the table to change.
  */
 type SignpostMigration = Migration & { vacuumAfter?: readonly string[] };
