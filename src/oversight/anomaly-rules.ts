@@ -171,6 +171,14 @@ export function summarise(rule: AlertRule, count: number, windowStart: Date, win
   }
 }
 
+/** The smallest window covering both. */
+export function widerWindow(a: { windowStart: Date; windowEnd: Date }, b: { windowStart: Date; windowEnd: Date }): { windowStart: Date; windowEnd: Date } {
+  return {
+    windowStart: a.windowStart.getTime() <= b.windowStart.getTime() ? a.windowStart : b.windowStart,
+    windowEnd: a.windowEnd.getTime() >= b.windowEnd.getTime() ? a.windowEnd : b.windowEnd,
+  };
+}
+
 /**
  * A stored alert after a scan added `added` entries (not held before) from candidates spanning
  * `seen`: its count, its window widened to cover them, and its summary.
@@ -181,8 +189,7 @@ export function extendAlert(
   seen: { windowStart: Date; windowEnd: Date },
 ): { entryCount: number; windowStart: Date; windowEnd: Date; summary: string } {
   const entryCount = existing.entryCount + added;
-  const windowStart = new Date(Math.min(existing.windowStart.getTime(), seen.windowStart.getTime()));
-  const windowEnd = new Date(Math.max(existing.windowEnd.getTime(), seen.windowEnd.getTime()));
+  const { windowStart, windowEnd } = widerWindow(existing, seen);
   return { entryCount, windowStart, windowEnd, summary: summarise(existing.rule, entryCount, windowStart, windowEnd) };
 }
 
@@ -194,9 +201,8 @@ export function mergeAlert(
   const known = new Set(existing.entryIds);
   if (candidate.entryIds.every((id) => known.has(id))) return null;
   const entryIds = [...new Set([...existing.entryIds, ...candidate.entryIds])].sort((a, b) => a - b);
-  const windowStart = new Date(Math.min(existing.windowStart.getTime(), candidate.windowStart.getTime()));
-  const windowEnd = new Date(Math.max(existing.windowEnd.getTime(), candidate.windowEnd.getTime()));
-  return { entryIds, windowStart, windowEnd, summary: summarise(existing.rule, entryIds.length, windowStart, windowEnd) };
+  const { windowStart, windowEnd, summary } = extendAlert({ ...existing, entryCount: existing.entryIds.length }, entryIds.length - existing.entryIds.length, candidate);
+  return { entryIds, windowStart, windowEnd, summary };
 }
 
 const isChildView = (e: ScannedEntry) => e.action === 'view' && e.childId !== null;

@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { nameForms, type BlindIndexer } from '../children/blind-index.js';
 import {
-  applyRules, BURST_OF_ACTION, BURST_RULES, extendAlert, FLAGGED_KINDS, groupBy, isAlertRule, mergeAlert, SEP, subjectKeyOf, uncovered, type AlertRule,
+  applyRules, BURST_OF_ACTION, BURST_RULES, extendAlert, FLAGGED_KINDS, groupBy, isAlertRule, mergeAlert, SEP, subjectKeyOf, uncovered, widerWindow, type AlertRule,
   type AlertCandidate, type ChildFacts, type RuleFacts, type ScannedEntry, type UserFacts,
 } from './anomaly-rules.js';
 import { startPeriodicJob } from '../platform/jobs/periodic-job.js';
@@ -141,7 +141,7 @@ async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts:
     const stored = existing.get(k);
     if (stored) {
       stored.entryIds.push(...c.entryIds);
-      stored.seen = { windowStart: minDate(stored.seen.windowStart, c.windowStart), windowEnd: maxDate(stored.seen.windowEnd, c.windowEnd) };
+      stored.seen = widerWindow(stored.seen, c);
       continue;
     }
     const target = fresh.get(k);
@@ -175,9 +175,6 @@ async function storeAlerts(tx: Tx, candidates: readonly AlertCandidate[], facts:
   }
   return { raised, extended };
 }
-
-const minDate = (a: Date, b: Date) => (a.getTime() <= b.getTime() ? a : b);
-const maxDate = (a: Date, b: Date) => (a.getTime() >= b.getTime() ? a : b);
 
 /** A running background scan. */
 export interface OversightScanner {
