@@ -74,7 +74,7 @@ export function headerProblems(header: readonly string[]): string[] {
   const problems: string[] = [];
   const unknown = names.filter((n) => !KNOWN.has(n));
   // A file without its header row starts with a child: never echo those values back.
-  if (unknown.length * 2 > names.length) return ['the first row is not a header row of Signpost\'s column names (it must start source_id,given_names,family_name,…)'];
+  if (unknown.length * 2 > names.length) return ['no Signpost column names: the first row is not a header row. Put the header row first (it starts source_id,given_names,family_name,…)'];
   if (unknown.length > 0) problems.push(`unknown ${plural(unknown.length, 'column')} ${quoteList(unknown.map((n) => n.slice(0, 40)))}`);
   const duplicated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
   if (duplicated.length > 0) problems.push(`${plural(duplicated.length, 'column')} ${quoteList(duplicated)} more than once`);
