@@ -22,7 +22,7 @@ import { childMatchRecord } from '../src/matching/child-match-record.js';
 import { candidatePairs } from '../src/matching/blocking.js';
 import { comparisonLevels, trainModel } from '../src/matching/train.js';
 import { serialiseModel } from '../src/matching/model.js';
-import { COMPARISONS, MISSING } from '../src/matching/comparisons.js';
+import { COMPARISONS, isEvidence } from '../src/matching/comparisons.js';
 import { CHILD_MODEL_PATH, pruneTermFrequencies } from '../src/matching/child-model.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '30000' }, seed: { type: 'string', default: '5' } } });
@@ -48,7 +48,7 @@ model.comparisons = model.comparisons.map((c, ci) => {
   const counts = c.levels.map(() => 0.5);
   for (let p = 0; p < pairs; p += 1) {
     const level = labelled[p * COMPARISONS.length + ci] as number;
-    if (level !== MISSING) counts[level] = (counts[level] ?? 0) + 1;
+    if (isEvidence(level)) counts[level] = (counts[level] ?? 0) + 1;
   }
   const total = counts.reduce((x, y) => x + y, 0);
   return { ...c, levels: c.levels.map((l, li) => ({ ...l, m: (counts[li] ?? 0) / total })) };

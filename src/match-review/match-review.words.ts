@@ -12,7 +12,8 @@ export const LEVEL_WORDS: Readonly<Record<string, string>> = {
   day_month_swapped: 'day and month swapped', transposed_digits: 'two digits swapped', one_digit: 'one digit different',
   within_1_month: 'within a month', within_1_year: 'within a year', same: 'the same', sector: 'same postcode sector',
   district: 'same postcode district', area: 'same postcode area', 'similar_0.8': 'very similar', 'similar_0.5': 'partly similar',
-  'similar_0.25': 'slightly similar', similar: 'similar',
+  'similar_0.25': 'slightly similar', similar: 'similar', two_digits: 'two digits different',
+  implied_by_address: 'the same, counted with the address',
 };
 
 export const STATUS_WORDS: Readonly<Record<string, string>> = {

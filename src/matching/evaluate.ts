@@ -5,7 +5,7 @@ import { normaliseRecord } from './record.normalise.js';
 import type { DobFormat } from './dob.parse.js';
 import type { MatchRecord } from './match-record.js';
 import { runBatch, type BatchResult, type ProgressReporter } from './batch.js';
-import { bCubed, bestEdgeF1, edgeScores, overMerges, pairwiseScores } from './metrics.js';
+import { bCubed, bestEdgeF1, calibration, edgeScores, overMerges, pairwiseScores, type CalibrationBand } from './metrics.js';
 import { UsageError } from './usage-error.js';
 
 export interface EvaluationRequest {
@@ -36,6 +36,8 @@ export interface EvaluationReport {
   over_merges: number;
   seconds: number;
   peak_rss_mb: number;
+  /** Over the scored candidate pairs: whether a probability means what it says (see `calibration`). */
+  calibration: { brier: number; ece: number; bands: CalibrationBand[] };
 }
 
 export interface EvaluationDetails {
@@ -115,6 +117,7 @@ export function evaluate(request: EvaluationRequest): EvaluationDetails {
   const edge = edgeScores(batch.probabilities, isTrue, pairwise.truePairs, request.threshold);
   const best = bestEdgeF1(batch.probabilities, isTrue, pairwise.truePairs);
   const b3 = bCubed(clusterOf, entities);
+  const calibrated = calibration(batch.probabilities, isTrue);
 
   if (request.clustersOut) {
     const lines = ['id,cluster', ...ids.map((id, i) => `${csvField(id)},${String(clusterOf[i])}`)];
@@ -136,6 +139,11 @@ export function evaluate(request: EvaluationRequest): EvaluationDetails {
     over_merges: overMerges(clusterOf, entities),
     seconds: round(seconds, 2),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    calibration: {
+      brier: round(calibrated.brier, 6),
+      ece: round(calibrated.ece, 6),
+      bands: calibrated.bands.map((b) => ({ ...b, mean_predicted: round(b.mean_predicted), observed: round(b.observed) })),
+    },
   };
   return {
     report,

@@ -39,10 +39,14 @@ test('an analyst de-duplicates FEBRL1 without NHS numbers and gets high precisio
   const clusters = join(out, 'clusters.csv');
   const { code, stdout } = await run([...febrlArgs, '--map', FEBRL_MAP, '--json', '--clusters-out', clusters]);
   assert.equal(code, 0);
-  const report = JSON.parse(stdout) as Record<string, number>;
+  const { calibration, ...report } = JSON.parse(stdout) as Record<string, number> & { calibration: { brier: number; bands: { from: number; pairs: number; observed: number }[] } };
   assert.deepEqual(Object.keys(report), ['records', 'candidate_pairs', 'blocking_recall', 'threshold', 'precision', 'recall', 'f1', 'edge_f1_at_threshold', 'best_f1', 'b3_f1', 'over_merges', 'seconds', 'peak_rss_mb']);
   assert.equal(report.records, 1000);
-  // Measured 0.9616 F1, precision 1.0; floors sit a little below.
+  // Every scored pair is in one band, and the pairs the model is surest of were one person.
+  assert.equal(calibration.bands.reduce((n, b) => n + b.pairs, 0), report.candidate_pairs);
+  assert.equal(calibration.bands.find((b) => b.from === 0.999)?.observed, 1);
+  assert.ok(calibration.brier < 0.05, `Brier ${String(calibration.brier)}`);
+  // Measured 0.958 F1, precision 1.0; floors sit a little below.
   assert.ok((report.f1 ?? 0) >= 0.94, `F1 ${report.f1}`);
   assert.ok((report.precision ?? 0) >= 0.999, `precision ${report.precision}`);
   assert.ok((report.blocking_recall ?? 0) >= 0.98);
@@ -66,6 +70,8 @@ test('the human table names the declared threshold and the over-merge count', as
   assert.equal(code, 0);
   assert.match(stdout, /threshold \(declared\)\s+0\.99/);
   assert.match(stdout, /over-merged clusters\s+0/);
+  assert.match(stdout, /calibration over the scored pairs \(Brier 0\.\d+, expected calibration error 0\.\d+\)/);
+  assert.match(stdout, /0\.999–1\s+\d+\s+1\.0000\s+1\.0000/);
 });
 
 test('a missing file is a usage error (exit 2) that says to check the path', async () => {

@@ -74,6 +74,13 @@ function printTable(details: EvaluationDetails): void {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  const c = r.calibration;
+  console.log(`\ncalibration over the scored pairs (Brier ${c.brier.toFixed(5)}, expected calibration error ${c.ece.toFixed(5)})`);
+  console.log('predicted        pairs  mean predicted  truly one person');
+  for (const b of c.bands) {
+    if (b.pairs === 0) continue;
+    console.log(`${`${String(b.from)}–${String(b.to)}`.padEnd(13)} ${String(b.pairs).padStart(8)}  ${b.mean_predicted.toFixed(4).padStart(14)}  ${b.observed.toFixed(4).padStart(16)}`);
+  }
 }
 
 /** Adds `match evaluate` and `match dedupe` (and their help) to a commander program. */

@@ -10,16 +10,23 @@ import { COMPARISONS, twinOrKnownByMiddleName, vetoRule } from './comparisons.js
 import { childScorer } from './child-model.js';
 import { AUTO_LINK_THRESHOLD, OnlineMatcher, REVIEW_THRESHOLD } from './online-match.js';
 
+const SHORT_NAMES: Readonly<Record<string, string>> = { oliver: 'ollie', thomas: 'tom', sophia: 'sophie', jacob: 'jake', henry: 'harry', harry: 'henry', archie: 'archibald', alfie: 'alfred' };
+
 /** A population with realistic duplicates, plus the hand-made stress cases the stories check. */
 function population(): SyntheticPerson[] {
   const people = syntheticPeople(400);
   const dups: SyntheticPerson[] = [];
   people.slice(0, 120).forEach((p, i) => {
-    // Every other duplicate has moved house; some lost their NHS number; a few have a typo.
+    // Every other duplicate has moved house; some lost their NHS number; a few have a typo; some go
+    // by a short name or have the day and month swapped, as the stress cases below do (the
+    // unsupervised model learns how much those count only from duplicates that show them).
     const moved = i % 2 === 0 ? { address: `${10 + i} new street`, postcode: 'ZZ9 9ZZ' } : {};
     const family = i % 5 === 0 && p.family_name ? p.family_name.slice(0, -1) : p.family_name;
+    const given = i % 4 === 1 ? (SHORT_NAMES[p.given_name ?? ''] ?? p.given_name) : p.given_name;
+    const [year, month, day] = (p.dob ?? '').split('-');
+    const dob = i % 6 === 3 && Number(day) <= 12 ? `${year ?? ''}-${day ?? ''}-${month ?? ''}` : p.dob;
     const { identifier, ...rest } = p;
-    dups.push({ ...rest, ...moved, family_name: family, ...(i % 3 === 0 ? {} : { identifier }) });
+    dups.push({ ...rest, ...moved, given_name: given, dob, family_name: family, ...(i % 3 === 0 ? {} : { identifier }) });
   });
   const stress: SyntheticPerson[] = [
     { person: 'william', given_name: 'William', family_name: 'Ashworth', dob: '2012-03-07', sex: 'M', postcode: 'LS6 2AB', address: '14 Cardigan Road', identifier: '9434765919' },
@@ -229,4 +236,22 @@ test('a date of birth two keying slips out has its own level, yet still keeps sa
   assert.equal(level('2009-12-21', '2011-01-21'), 'different');
   // Siblings of one name whose dates happen to be two digits apart are namesakes, not one child.
   assert.equal(vetoRule(person('2012-03-14'), person('2015-03-24')), 'household_namesakes');
+});
+
+test('one home is counted once: a sister at the same address is not made likely by its postcode and town too', () => {
+  const child = (given: string, dob: string, address: string): MatchRecord =>
+    normaliseRecord({ given_name: given, family_name: 'Barker', dob, sex: 'F', postcode: 'LS6 2AB', address, town: 'Leeds' }, 0, 0, 'YYYY-MM-DD');
+  const scorer = childScorer();
+  const sisters = scorer.explain(child('Olivia', '2003-04-06', '14 Cardigan Road'), child('Daisy', '2015-09-16', '14 Cardigan Road'));
+  const levelOf = (name: string): string | undefined => sisters.contributions.find((c) => c.comparison === name)?.level;
+  assert.equal(levelOf('address'), 'exact');
+  assert.equal(levelOf('postcode'), 'implied_by_address');
+  assert.equal(levelOf('town'), 'implied_by_address');
+  for (const name of ['postcode', 'town']) assert.equal(sisters.contributions.find((c) => c.comparison === name)?.weight, 0);
+  // Counted three times the home outweighed a different first name and twelve years (0.96).
+  assert.ok(sisters.probability < 0.001, `sisters scored ${String(sisters.probability)}`);
+  // Next door, the postcode is evidence of its own; and one child at home scores as surely as before.
+  const neighbours = scorer.explain(child('Olivia', '2003-04-06', '14 Cardigan Road'), child('Olivia', '2003-04-06', '16 Cardigan Road'));
+  assert.equal(neighbours.contributions.find((c) => c.comparison === 'postcode')?.level, 'exact');
+  assert.ok(scorer.probability(child('Olivia', '2003-04-06', '14 Cardigan Road'), child('Olivia', '2003-06-04', '14 Cardigan Road')) >= AUTO_LINK_THRESHOLD);
 });

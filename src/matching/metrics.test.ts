@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bCubed, bestEdgeF1, edgeScores, overMerges, pairwiseScores } from './metrics.js';
+import { bCubed, bestEdgeF1, calibration, edgeScores, overMerges, pairwiseScores } from './metrics.js';
 
 // Six records: true people A (3 records), B (2), C (1). Predicted clusters: {0,1}, {2,3,4}, {5}.
 //            cluster 0   cluster 1   cluster 2
@@ -50,4 +50,21 @@ test('true pairs that blocking never produced count as misses in edge recall', (
   // Cut after 0.99: P=1, R=.25 → F1=.4; after 0.2: P=2/3, R=.5 → F1=4/7≈.571.
   assert.ok(Math.abs(best.f1 - 4 / 7) < 1e-12);
   assert.equal(best.threshold, 0.2);
+});
+
+test('calibration compares each band’s mean prediction with how often its pairs were truly one person', () => {
+  // Four pairs near 0.995 of which three true; two near 0.05, neither true.
+  const c = calibration([0.995, 0.995, 0.995, 0.995, 0.05, 0.05], [true, true, true, false, false, false]);
+  const high = c.bands.find((b) => b.from === 0.99)!;
+  assert.equal(high.pairs, 4);
+  assert.ok(Math.abs(high.mean_predicted - 0.995) < 1e-12);
+  assert.equal(high.observed, 0.75);
+  const low = c.bands.find((b) => b.from === 0.01)!;
+  assert.equal(low.pairs, 2);
+  assert.equal(low.observed, 0);
+  // Brier: three (0.005)², one (0.995)², two (0.05)²; ECE: 4/6·0.245 + 2/6·0.05.
+  assert.ok(Math.abs(c.brier - (3 * 0.005 ** 2 + 0.995 ** 2 + 2 * 0.05 ** 2) / 6) < 1e-12);
+  assert.ok(Math.abs(c.ece - ((4 / 6) * 0.245 + (2 / 6) * 0.05)) < 1e-12);
+  // A probability of exactly 1 falls in the top band, not past it.
+  assert.equal(calibration([1], [true]).bands.at(-1)!.pairs, 1);
 });

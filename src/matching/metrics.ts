@@ -116,3 +116,47 @@ export function bestEdgeF1(probabilities: ArrayLike<number>, isTrue: ArrayLike<b
   }
   return best;
 }
+
+/** One band of predicted match probability and how often its pairs were in truth the same person. */
+export interface CalibrationBand {
+  from: number;
+  to: number;
+  pairs: number;
+  mean_predicted: number;
+  observed: number;
+}
+
+/** Band edges: fine near 1, where the operating point is and where a miscalibration costs most. */
+export const CALIBRATION_EDGES = [0, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 1] as const;
+
+/**
+ * Whether a probability means what it says, over the scored candidate pairs: per band, the mean
+ * predicted probability beside the share of pairs that were truly one person; the Brier score
+ * (mean squared error, 0 is perfect); and the expected calibration error (the bands' gaps weighted
+ * by their pairs). Pairs blocking never produced are not scored and cannot be judged here.
+ */
+export function calibration(probabilities: ArrayLike<number>, isTrue: ArrayLike<boolean>): { brier: number; ece: number; bands: CalibrationBand[] } {
+  const last = CALIBRATION_EDGES.length - 2;
+  const sums = Array.from({ length: last + 1 }, () => ({ pairs: 0, predicted: 0, positives: 0 }));
+  let squared = 0;
+  for (let p = 0; p < probabilities.length; p += 1) {
+    const q = probabilities[p] as number;
+    const y = isTrue[p] ? 1 : 0;
+    squared += (q - y) ** 2;
+    let band = 0;
+    while (band < last && q >= (CALIBRATION_EDGES[band + 1] as number)) band += 1;
+    const s = sums[band]!;
+    s.pairs += 1;
+    s.predicted += q;
+    s.positives += y;
+  }
+  const n = probabilities.length;
+  let ece = 0;
+  const bands = sums.map((s, b) => {
+    const meanPredicted = s.pairs === 0 ? 0 : s.predicted / s.pairs;
+    const observed = s.pairs === 0 ? 0 : s.positives / s.pairs;
+    ece += n === 0 ? 0 : (s.pairs / n) * Math.abs(meanPredicted - observed);
+    return { from: CALIBRATION_EDGES[b] as number, to: CALIBRATION_EDGES[b + 1] as number, pairs: s.pairs, mean_predicted: meanPredicted, observed };
+  });
+  return { brier: n === 0 ? 0 : squared / n, ece, bands };
+}

@@ -1,5 +1,5 @@
 import type { MatchRecord } from './match-record.js';
-import { COMPARISONS, MISSING, vetoRule } from './comparisons.js';
+import { COMPARISONS, isEvidence, levelName, vetoRule } from './comparisons.js';
 
 export const MODEL_FORMAT = 'signpost-match-model';
 export const MODEL_VERSION = 1;
@@ -122,7 +122,7 @@ export class Scorer {
   }
 
   private fieldWeight(ci: number, level: number, a: MatchRecord): number {
-    if (level === MISSING) return 0;
+    if (!isEvidence(level)) return 0;
     let w = this.bayes[ci]?.[level] ?? 0;
     if (COMPARISONS[ci]?.termFrequency?.level === level) w += this.tfAdjustment(ci, a);
     return w;
@@ -167,7 +167,7 @@ export class Scorer {
     const contributions: Contribution[] = [{ comparison: 'prior', level: 'two random records', weight: this.priorWeight }];
     COMPARISONS.forEach((c, ci) => {
       const level = c.compare(a, b);
-      contributions.push({ comparison: c.name, level: level === MISSING ? 'missing' : (c.levels[level] ?? '?'), weight: this.fieldWeight(ci, level, a) });
+      contributions.push({ comparison: c.name, level: levelName(c, level), weight: this.fieldWeight(ci, level, a) });
     });
     const veto = vetoRule(a, b);
     if (veto !== null) contributions.push({ comparison: `${veto}_rule`, level: VETO_REASONS[veto], weight: VETO_WEIGHT });

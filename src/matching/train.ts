@@ -1,5 +1,5 @@
 import type { MatchRecord } from './match-record.js';
-import { COMPARISONS, MISSING } from './comparisons.js';
+import { COMPARISONS, isEvidence } from './comparisons.js';
 import { MODEL_FORMAT, MODEL_VERSION, Scorer, type MatchModel } from './model.js';
 import { seededRandom } from './random.js';
 import { priorFromCandidates, rulePrior, totalPairs } from './prior.estimate.js';
@@ -21,7 +21,7 @@ export interface TrainingOptions {
 
 const C = COMPARISONS.length;
 
-/** Level of every comparison for every pair, one byte each (−1 = missing). */
+/** Level of every comparison for every pair, one byte each (MISSING and IMPLIED are negative). */
 export function comparisonLevels(records: readonly MatchRecord[], pairs: Uint32Array): Int8Array {
   const count = pairs.length / 2;
   const out = new Int8Array(count * C);
@@ -67,7 +67,7 @@ function estimateU(records: readonly MatchRecord[], link: boolean, sample: numbe
     s += 1;
     COMPARISONS.forEach((c, ci) => {
       const level = c.compare(a, b);
-      if (level !== MISSING) (counts[ci] as Float64Array)[level] = ((counts[ci] as Float64Array)[level] ?? 0) + 1;
+      if (isEvidence(level)) (counts[ci] as Float64Array)[level] = ((counts[ci] as Float64Array)[level] ?? 0) + 1;
     });
   }
   // One pseudo-count per level keeps a level never seen at random from getting infinite weight.
@@ -107,7 +107,7 @@ function estimateM(levels: Int8Array, pairCount: number, u: readonly (readonly n
       let w = prior;
       for (let c = 0; c < C; c += 1) {
         const l = levels[p * C + c] as number;
-        if (l !== MISSING && active[c]) w += (logM[c]?.[l] ?? 0) - (logU[c]?.[l] ?? 0);
+        if (isEvidence(l) && active[c]) w += (logM[c]?.[l] ?? 0) - (logU[c]?.[l] ?? 0);
       }
       posterior[p] = 1 / (1 + Math.exp(-w));
     }
@@ -118,7 +118,7 @@ function estimateM(levels: Int8Array, pairCount: number, u: readonly (readonly n
       total += q;
       for (let c = 0; c < C; c += 1) {
         const l = levels[p * C + c] as number;
-        if (l === MISSING) continue;
+        if (!isEvidence(l)) continue;
         (mCounts[c] as Float64Array)[l] = ((mCounts[c] as Float64Array)[l] ?? 0) + q;
       }
     }
