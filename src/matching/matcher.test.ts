@@ -141,6 +141,18 @@ describe('the twin rule, on the product’s model', () => {
     assert.equal(vetoRule(child('Imogen', NHS_A), child('Sophie', NHS_B)), 'twins');
   });
 
+  test('sound-alike first names with middle names of their own are twins; a nickname keeping or dropping the middle name is not', () => {
+    // Found at 1M: twins Ivy Daisy and Evie Olivia, no NHS numbers, were linked as one child.
+    assert.equal(vetoRule(child('Ivy Daisy', null), child('Evie Olivia', null)), 'twins');
+    assert.notEqual(decision(child('Ivy Daisy', null), child('Evie Olivia', null)), 'link');
+    assert.equal(vetoRule(child('Harry James', null), child('Henry Oscar', null)), 'twins');
+    for (const [x, y] of [['Ivy Daisy', 'Evie'], ['Harry James', 'Henry James'], ['Harry James', 'Henry J'], ['Harry James Oscar', 'Henry Oscar'], ['Elizabeth Ann', 'Beth Anne']] as const) {
+      assert.equal(vetoRule(child(x, null), child(y, null)), null, `${x} / ${y}`);
+    }
+    // One name written twice (or spelt ≥ 0.92 alike) with different middle names is left to the score, as before.
+    assert.equal(vetoRule(child('Sophia Grace', null), child('Sophie Eleanor', null)), null);
+  });
+
   test('a child known by her middle name still scores as a match, with the same NHS number or none', () => {
     for (const identifier of [NHS_A, null]) {
       const a = child('Imogen Rose', NHS_A);
