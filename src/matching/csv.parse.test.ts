@@ -17,9 +17,21 @@ test('padded FEBRL-style fields are trimmed and empty fields stay empty', () => 
   assert.deepEqual(table.rows, [['rec-1-org', '', 'waller']]);
 });
 
-test('a file without a final line break still yields its last row, and short rows are padded', () => {
+test('a file without a final line break still yields its last row, and short rows are padded and noted by line', () => {
   const table = parseCsv('a,b,c\n1,2');
   assert.deepEqual(table.rows, [['1', '2', '']]);
+  assert.deepEqual(table.shortRowLines, [2]);
+});
+
+test('rows know the line they start on, past blank lines and line breaks inside quotes', () => {
+  const table = parseCsv('a,b\n1,"two\nlines"\n\n3,4\n');
+  assert.deepEqual(table.rows, [['1', 'two\nlines'], ['3', '4']]);
+  assert.deepEqual(table.rowLines, [2, 5]);
+  assert.deepEqual(table.shortRowLines, []);
+});
+
+test('a row with more fields than the header is refused, naming its line', () => {
+  assert.throws(() => parseCsv('name,dob\nSmith, John,2010-01-02\n'), (e: unknown) => e instanceof CsvError && /line 2 has 3 fields but the header has 2/.test(e.message));
 });
 
 test('an unterminated quote is reported with the line it started on', () => {

@@ -6,13 +6,21 @@
 export interface CsvTable {
   header: string[];
   rows: string[][];
+  /** The line of the file each row starts on (a quoted field may hold line breaks), for messages. */
+  rowLines: number[];
+  /** Lines of rows that had fewer fields than the header (padded with empty fields). */
+  shortRowLines: number[];
 }
 
 export class CsvError extends Error {}
 
-/** Parses CSV text into rows of trimmed fields. A trailing line break does not add an empty row. */
-export function parseCsvRows(text: string): string[][] {
+/**
+ * Parses CSV text into rows of trimmed fields. A trailing line break does not add an empty row.
+ * `startLines`, when given, receives the line each row starts on.
+ */
+export function parseCsvRows(text: string, startLines?: number[]): string[][] {
   const rows: string[][] = [];
+  let rowStartLine = 1;
   let row: string[] = [];
   let field = '';
   let inQuotes = false;
@@ -28,6 +36,7 @@ export function parseCsvRows(text: string): string[][] {
   const endRow = (): void => {
     endField();
     rows.push(row);
+    startLines?.push(rowStartLine);
     row = [];
   };
   while (i < text.length) {
@@ -64,12 +73,14 @@ export function parseCsvRows(text: string): string[][] {
     if (ch === '\r' && text[i + 1] === '\n') {
       endRow();
       line += 1;
+      rowStartLine = line;
       i += 2;
       continue;
     }
     if (ch === '\n' || ch === '\r') {
       endRow();
       line += 1;
+      rowStartLine = line;
       i += 1;
       continue;
     }
@@ -81,15 +92,30 @@ export function parseCsvRows(text: string): string[][] {
   return rows;
 }
 
-/** Parses CSV text whose first row is the header; short rows are padded with empty fields. */
+/**
+ * Parses CSV text whose first row is the header. Blank lines are skipped; a short row is padded
+ * with empty fields (some exporters drop trailing empty fields) and its line noted; a row with
+ * more fields than the header is refused, because its values have most likely shifted (a comma
+ * in an unquoted value) and would be read under the wrong columns.
+ */
 export function parseCsv(text: string): CsvTable {
-  const all = parseCsvRows(text);
+  const lines: number[] = [];
+  const all = parseCsvRows(text, lines);
   const header = all.shift();
+  lines.shift();
   if (!header) throw new CsvError('the file is empty: expected a header row');
-  const rows = all
-    .filter((r) => !(r.length === 1 && r[0] === ''))
-    .map((r) => (r.length >= header.length ? r : [...r, ...Array<string>(header.length - r.length).fill('')]));
-  return { header, rows };
+  const table: CsvTable = { header, rows: [], rowLines: [], shortRowLines: [] };
+  all.forEach((r, i) => {
+    if (r.length === 1 && r[0] === '') return;
+    const line = lines[i] ?? 0;
+    if (r.length > header.length) {
+      throw new CsvError(`line ${String(line)} has ${String(r.length)} fields but the header has ${String(header.length)}: is there a comma in a value that is not in quotes?`);
+    }
+    if (r.length < header.length) table.shortRowLines.push(line);
+    table.rows.push(r.length === header.length ? r : [...r, ...Array<string>(header.length - r.length).fill('')]);
+    table.rowLines.push(line);
+  });
+  return table;
 }
 
 /** Quotes a value for CSV output when it contains a comma, quote or line break. */

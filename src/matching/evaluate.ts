@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseCsv, csvField, CsvError } from './csv.parse.js';
 import { checkColumns, rowToPerson, type ColumnMap } from './column-map.js';
 import { normaliseRecord } from './record.normalise.js';
-import type { DobFormat } from './dob.parse.js';
+import { parseDob, type DobFormat } from './dob.parse.js';
 import type { MatchRecord } from './match-record.js';
 import { runBatch, type BatchResult, type ProgressReporter } from './batch.js';
 import { bCubed, bestEdgeF1, calibration, edgeScores, overMerges, pairwiseScores, type CalibrationBand } from './metrics.js';
@@ -49,12 +49,46 @@ export interface EvaluationDetails {
   b3: { precision: number; recall: number };
   edge: { precision: number; recall: number };
   batch: BatchResult;
+  /** What was read as missing, with the lines: printed on stderr, so that nothing is lost silently. */
+  warnings: string[];
 }
 
 interface LoadedFile {
   ids: string[];
   entities: string[];
   records: MatchRecord[];
+  warnings: string[];
+}
+
+/** "lines 4, 9 and 23", or the first few of many. */
+function linesList(lines: readonly number[]): string {
+  const shown = lines.slice(0, 5).map(String);
+  if (lines.length > 5) return `lines ${shown.join(', ')} and ${String(lines.length - 5)} more`;
+  if (shown.length === 1) return `line ${shown[0] ?? ''}`;
+  return `lines ${shown.slice(0, -1).join(', ')} and ${shown.at(-1) ?? ''}`;
+}
+
+/**
+ * Dates of birth that do not fit the declared format at all are read as missing. A few in a file
+ * are keying errors (FEBRL has some: 19729518) and are named in a warning; most of a column is a
+ * wrong --dob-format, and matching without dates would be a silent wrong answer, so it stops.
+ */
+function checkDates(file: string, column: string | undefined, format: DobFormat, rows: readonly string[][], header: readonly string[], lines: readonly number[]): string[] {
+  if (column === undefined) return [];
+  const at = header.indexOf(column);
+  const unreadable: number[] = [];
+  let given = 0;
+  rows.forEach((row, r) => {
+    const value = row[at] ?? '';
+    if (value === '') return;
+    given += 1;
+    if (parseDob(value, format) === null) unreadable.push(lines[r] ?? 0);
+  });
+  if (unreadable.length === 0) return [];
+  if (unreadable.length * 2 > given) {
+    throw new UsageError(`${String(unreadable.length)} of the ${String(given)} dates of birth in column "${column}" of ${file} cannot be read as ${format} (the first on line ${String(unreadable[0])}); say how the file writes them with --dob-format`);
+  }
+  return [`${String(unreadable.length)} of the ${String(given)} dates of birth in column "${column}" of ${file} cannot be read as ${format} and count as missing: ${linesList(unreadable)}`];
 }
 
 function loadFile(file: string, source: 0 | 1, offset: number, request: EvaluationRequest): LoadedFile {
@@ -66,7 +100,8 @@ function loadFile(file: string, source: 0 | 1, offset: number, request: Evaluati
     if (e instanceof CsvError) throw new UsageError(`${file} is not valid CSV: ${e.message}`);
     throw e;
   }
-  const { header, rows } = table;
+  const { header, rows, rowLines } = table;
+  if (rows.length === 0) throw new UsageError(`${file} has a header row but no records`);
   const truthColumns = [request.idColumn, request.entityColumn].filter((c): c is string => c !== undefined);
   for (const column of [...truthColumns, ...request.exclude]) {
     if (!header.includes(column)) throw new UsageError(`${file} has no column "${column}"; its columns are: ${header.join(', ')}`);
@@ -82,7 +117,7 @@ function loadFile(file: string, source: 0 | 1, offset: number, request: Evaluati
     let entity: string;
     if (request.entityPattern) {
       const m = request.entityPattern.exec(id);
-      if (!m || m[1] === undefined) throw new UsageError(`--entity-pattern ${String(request.entityPattern)} found no capture group in id "${id}" (row ${r + 2} of ${file}); give a regex with one (...) group that matches every id`);
+      if (!m || m[1] === undefined) throw new UsageError(`--entity-pattern ${String(request.entityPattern)} found no capture group in id "${id}" (line ${String(rowLines[r])} of ${file}); give a regex with one (...) group that matches every id`);
       entity = m[1];
     } else {
       entity = row[entityAt] ?? '';
@@ -92,7 +127,12 @@ function loadFile(file: string, source: 0 | 1, offset: number, request: Evaluati
     // Only mapped columns are read here: truth columns never reach the matcher.
     records.push(normaliseRecord(rowToPerson(request.map, header, row), offset + r, source, request.dobFormat));
   });
-  return { ids, entities, records };
+  const warnings = checkDates(file, request.map.get('dob')?.[0], request.dobFormat, rows, header, rowLines);
+  if (table.shortRowLines.length > 0) {
+    const count = table.shortRowLines.length;
+    warnings.push(`${count === 1 ? `1 row of ${file} has` : `${String(count)} rows of ${file} have`} fewer fields than the header; the missing fields count as missing: ${linesList(table.shortRowLines)}`);
+  }
+  return { ids, entities, records, warnings };
 }
 
 /** Runs the matcher on one file (de-duplication) or two (linkage) and scores it against the truth. */
@@ -103,7 +143,7 @@ export function evaluate(request: EvaluationRequest): EvaluationDetails {
   if (request.entityPattern && !request.idColumn) throw new UsageError('--entity-pattern reads the --id column: give --id <column> too');
   const link = request.files.length === 2;
   const first = loadFile(request.files[0] as string, 0, 0, request);
-  const second = link ? loadFile(request.files[1] as string, 1, first.records.length, request) : { ids: [], entities: [], records: [] };
+  const second = link ? loadFile(request.files[1] as string, 1, first.records.length, request) : { ids: [], entities: [], records: [], warnings: [] };
   const records = [...first.records, ...second.records];
   const ids = [...first.ids, ...second.ids];
   const entities = [...first.entities, ...second.entities];
@@ -154,5 +194,6 @@ export function evaluate(request: EvaluationRequest): EvaluationDetails {
     b3: { precision: b3.precision, recall: b3.recall },
     edge: { precision: edge.precision, recall: edge.recall },
     batch,
+    warnings: [...first.warnings, ...second.warnings],
   };
 }

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { registerMatchCommands } from './match.cli.js';
@@ -17,9 +17,12 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   let stderr = '';
   const program = new Command().exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
   registerMatchCommands(program);
-  const log = console.log;
+  const { log, error } = console;
   console.log = (...parts: unknown[]) => {
     stdout += `${parts.join(' ')}\n`;
+  };
+  console.error = (...parts: unknown[]) => {
+    stderr += `${parts.join(' ')}\n`;
   };
   try {
     await program.parseAsync(['node', 'signpost', ...args]);
@@ -29,6 +32,7 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
     throw e;
   } finally {
     console.log = log;
+    console.error = error;
   }
 }
 
@@ -105,4 +109,42 @@ test('unknown fields, bad thresholds and unknown date formats are explained', as
   assert.match((await run([...febrlArgs, '--map', 'nickname=given_name'])).stderr, /not one the matcher knows/);
   assert.match((await run([...febrlArgs, '--map', FEBRL_MAP, '--threshold', '1.5'])).stderr, /strictly between 0 and 1/);
   assert.match((await run(['match', 'evaluate', febrl1, '--id', 'rec_id', '--entity-pattern', 'rec-(\\d+)-', '--dob-format', 'DDMMYY', '--map', FEBRL_MAP])).stderr, /not supported/);
+});
+
+describe('files that are not what they should be', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'signpost-match-bad-'));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const evaluate = (path: string) => run(['match', 'evaluate', path, '--map', 'given_name=first,family_name=last,dob=dob', '--id', 'id', '--entity-pattern', '(\\d+)', '--json']);
+
+  test('a header row and no records is said so, not scored as a perfect result', async () => {
+    const { code, stderr, stdout } = await evaluate(file('header-only.csv', 'id,first,last,dob\n'));
+    assert.equal(code, 2);
+    assert.match(stderr, /header-only\.csv has a header row but no records/);
+    assert.equal(stdout, '');
+  });
+
+  test('dates of birth in another format than declared stop the run and say to give --dob-format', async () => {
+    const { code, stderr } = await evaluate(file('day-first.csv', 'id,first,last,dob\n1,Amy,Smith,02/01/2010\n2,Amy,Smith,03/01/2010\n'));
+    assert.equal(code, 2);
+    assert.match(stderr, /2 of the 2 dates of birth in column "dob" of .*day-first\.csv cannot be read as YYYY-MM-DD \(the first on line 2\); say how the file writes them with --dob-format/);
+  });
+
+  test('a few unreadable dates and a short row are named by line on stderr, and the run goes on', async () => {
+    const path = file('few.csv', 'id,first,last,dob\n1,Amy,Smith,2010-01-02\n2,Amy,Smith\n3,Amy,Smith,02/01/2010\n4,Bo,Li,2011-03-04\n5,Bo,Li,2011-03-04\n');
+    const { code, stderr, stdout } = await evaluate(path);
+    assert.equal(code, 0);
+    assert.match(stderr, /warning: 1 of the 4 dates of birth in column "dob" of .*few\.csv cannot be read as YYYY-MM-DD and count as missing: line 4/);
+    assert.match(stderr, /warning: 1 row of .*few\.csv has fewer fields than the header; the missing fields count as missing: line 3/);
+    assert.equal((JSON.parse(stdout) as { records: number }).records, 5);
+  });
+
+  test('a row with more fields than the header is refused, naming its line', async () => {
+    const { code, stderr } = await evaluate(file('shifted.csv', 'id,first,last,dob\n1,Amy,Smith,2010-01-02\n2,Smith, Amy,Smith,2010-01-02\n'));
+    assert.equal(code, 2);
+    assert.match(stderr, /line 3 has 5 fields but the header has 4: is there a comma in a value that is not in quotes\?/);
+  });
 });

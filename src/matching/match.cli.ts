@@ -139,6 +139,7 @@ export function registerMatchCommands(program: Command, withIndex?: WithIndex): 
           },
         });
         progressBar.stop();
+        for (const warning of details.warnings) console.error(`warning: ${warning}`);
         if (options.json) console.log(JSON.stringify(details.report));
         else printTable(details);
       } catch (error) {
