@@ -23,7 +23,7 @@ export function registerChildrenApiRoutes(app: FastifyInstance, deps: { childRec
       schema: {
         tags: TAGS,
         summary: 'Create or update the child a source system knows by its own id',
-        description: 'Idempotent on system + sourceId: the first call creates the child (201), later calls update that one child (200), and a repeat of the record this source id last sent changes nothing (`changed: false`), even if the child\'s record has changed since through another source. A new child likely to be one already shielded is shielded too. Every field problem is named in `errors`.',
+        description: 'Idempotent on system + sourceId: the first call creates the child (201), later calls update that one child (200), and a repeat of the record this source id last sent changes nothing (`changed: false`), even if the child\'s record has changed since through another source. A record matched automatically to a child Signpost already held (or whose record was merged into another) is linked to that child: its later changes add identifiers no child holds yet but do not rewrite the child\'s name, address, responsible council or why the record exists, which stay as the record\'s own source keeps them (`changed: false` when there was nothing to add). A new child likely to be one already shielded is shielded too. Every field problem is named in `errors`.',
         security: CLIENT_CREDENTIALS,
         params: SourceParams,
         body: ChildRecordBody,

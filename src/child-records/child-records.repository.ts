@@ -16,17 +16,19 @@ export interface IdentifierRow {
   validTo: CalendarDate | null;
   /** A source-system id's: the digest of the record it brought. */
   recordDigest?: Buffer | null;
+  /** A source-system id linked to a child it did not create (see the migration of that name). */
+  linked?: boolean;
 }
 
-/** Which children already hold any of these identifiers (kind, issuer, keyed hash), with a source id's last record digest. */
-export async function findIdentifierOwners(db: DbOrTx, ids: readonly Pick<IdentifierRow, 'kind' | 'issuer' | 'lookup'>[]): Promise<{ kind: IdentifierKind; issuer: string; lookup: Buffer; childId: string; recordDigest: Buffer | null }[]> {
+/** Which children already hold any of these identifiers (kind, issuer, keyed hash), with a source id's last record digest and whether it was linked. */
+export async function findIdentifierOwners(db: DbOrTx, ids: readonly Pick<IdentifierRow, 'kind' | 'issuer' | 'lookup'>[]): Promise<{ kind: IdentifierKind; issuer: string; lookup: Buffer; childId: string; recordDigest: Buffer | null; linked: boolean }[]> {
   if (ids.length === 0) return [];
-  const { rows } = await sql<{ kind: IdentifierKind; issuer: string; lookup: Buffer; child_id: string; record_digest: Buffer | null }>`
-    SELECT i.kind, i.issuer, i.lookup, i.child_id, i.record_digest
+  const { rows } = await sql<{ kind: IdentifierKind; issuer: string; lookup: Buffer; child_id: string; record_digest: Buffer | null; linked: boolean }>`
+    SELECT i.kind, i.issuer, i.lookup, i.child_id, i.record_digest, i.linked
     FROM child_identifiers i
     JOIN unnest(${ids.map((i) => i.kind)}::text[], ${ids.map((i) => i.issuer)}::text[], ${ids.map((i) => i.lookup)}::bytea[]) AS p(kind, issuer, lookup)
       ON i.kind = p.kind AND i.issuer = p.issuer AND i.lookup = p.lookup`.execute(db);
-  return rows.map((r) => ({ kind: r.kind, issuer: r.issuer, lookup: r.lookup, childId: r.child_id, recordDigest: r.record_digest }));
+  return rows.map((r) => ({ kind: r.kind, issuer: r.issuer, lookup: r.lookup, childId: r.child_id, recordDigest: r.record_digest, linked: r.linked }));
 }
 
 /** Records the digest of the record a source id has just brought. */
@@ -44,7 +46,7 @@ export async function insertIdentifiers(db: DbOrTx, childId: string, rows: reado
 export async function insertIdentifiersOfChildren(db: DbOrTx, rows: readonly (IdentifierRow & { childId: string })[]): Promise<void> {
   if (rows.length === 0) return;
   await db.insertInto('child_identifiers')
-    .values(rows.map((r) => ({ child_id: r.childId, kind: r.kind, issuer: r.issuer, lookup: r.lookup, value: r.value, valid_from: r.validFrom, valid_to: r.validTo, record_digest: r.recordDigest ?? null })))
+    .values(rows.map((r) => ({ child_id: r.childId, kind: r.kind, issuer: r.issuer, lookup: r.lookup, value: r.value, valid_from: r.validFrom, valid_to: r.validTo, record_digest: r.recordDigest ?? null, linked: r.linked ?? false })))
     .onConflict((oc) => oc.columns(['kind', 'issuer', 'lookup']).doNothing())
     .execute();
 }

@@ -55,8 +55,8 @@ export interface SourceUpsert {
   changed: boolean;
 }
 
-/** A source's own id for a child, with the digest of the record it brings (BlindIndexer.sourceRecordDigest). */
-type SourceIdentifier = LinkedIdentifier & { kind: 'source_system'; recordDigest: Buffer };
+/** A source's own id for a child, with the digest of the record it brings (BlindIndexer.sourceRecordDigest); `linked` when it joins a child by an automatic match. */
+type SourceIdentifier = LinkedIdentifier & { kind: 'source_system'; recordDigest: Buffer; linked?: boolean };
 
 /** A checked record of a source's batch: its position, and its identifiers with their lookups (the source's own id last). */
 interface SourceBatchRecord {
@@ -222,7 +222,7 @@ export class ChildRecordsService {
 
     const existing = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
     if (existing?.recordDigest?.equals(sourceIdentifier.recordDigest)) return { childId: existing.childId, created: false, changed: false };
-    if (existing) return this.#updateFromSource(viewer, existing.childId, record, councilId, sourceIdentifier, requestId);
+    if (existing) return this.#updateFromSource(viewer, existing, record, councilId, sourceIdentifier, requestId);
 
     const [matches, scored] = await Promise.all([this.#shieldedLikelyMatches(record.identity), this.#matcher.candidates(record.identity, record.sex)]);
     const decision = OnlineMatcher.decide(scored);
@@ -244,7 +244,7 @@ export class ChildRecordsService {
       if (!isUniqueViolation(error)) throw error;
       const winner = (await findIdentifierOwners(this.deps.db, [{ kind: 'source_system', issuer: system, lookup }]))[0];
       if (!winner) throw error;
-      return this.#updateFromSource(viewer, winner.childId, record, councilId, sourceIdentifier, requestId);
+      return this.#updateFromSource(viewer, winner, record, councilId, sourceIdentifier, requestId);
     }
   }
 
@@ -512,11 +512,7 @@ export class ChildRecordsService {
   async #linkFromSource(viewer: Viewer, to: MatchCandidate, system: string, record: ValidChildRecord, sourceIdentifier: SourceIdentifier, requestId: string | null): Promise<SourceUpsert | null> {
     return inTransaction(this.deps.db, async (tx) => {
       if (!(await lockChild(tx, to.childId)) || (await mergedInto(tx, to.childId)) !== null || !(await this.#children.read(to.childId, tx))) return null;
-      const wanted = await this.#identifierRows(tx, to.childId, [...record.identifiers, sourceIdentifier]);
-      const owners = await findIdentifierOwners(tx, wanted);
-      // An identifier another child already holds stays with that child; the link adds the rest.
-      const held = new Set(owners.map((o) => `${o.kind}|${o.issuer}`));
-      await insertIdentifiers(tx, to.childId, wanted.filter((i) => !held.has(`${i.kind}|${i.issuer}`)));
+      await this.#addFreeIdentifiers(tx, to.childId, [...record.identifiers, { ...sourceIdentifier, linked: true }]);
       await this.deps.audit.record(tx, {
         ...auditActor(viewer), action: 'update', childId: to.childId, basis: `feed from ${system}: automatic match`,
         reason: `record linked to this child (match probability ${to.probability.toFixed(4)})`, outcome: 'allowed', requestId,
@@ -525,10 +521,36 @@ export class ChildRecordsService {
     });
   }
 
-  async #updateFromSource(viewer: Viewer, childId: string, record: ValidChildRecord, councilId: string, source: SourceIdentifier, requestId: string | null): Promise<SourceUpsert> {
+  /**
+   * Adds the identifiers no child holds yet; one another child already holds stays with that child
+   * (a link or a linked source's update is a match, not proof enough to take it away).
+   */
+  async #addFreeIdentifiers(tx: DbOrTx, childId: string, identifiers: readonly (LinkedIdentifier | SourceIdentifier)[]): Promise<number> {
+    const wanted = await this.#identifierRows(tx, childId, identifiers);
+    const held = new Set((await findIdentifierOwners(tx, wanted)).map((o) => `${o.kind}|${o.issuer}`));
+    const free = wanted.filter((i) => !held.has(`${i.kind}|${i.issuer}`));
+    await insertIdentifiers(tx, childId, free);
+    return free.length;
+  }
+
+  /**
+   * A changed record from a source id the child already has. The source that created the child
+   * (or whose record it was before a merge took it) updates the record. A source linked to the
+   * child later — by an automatic match, or by a merge — keeps to what its link did: it adds the
+   * identifiers it carries that no child holds yet, and leaves the identity, the responsible
+   * council and why the record exists as they are (its spelling, its own trigger and council would
+   * otherwise rewrite the record, and two systems holding one child took turns doing so).
+   */
+  async #updateFromSource(viewer: Viewer, owner: { childId: string; linked: boolean }, record: ValidChildRecord, councilId: string, source: SourceIdentifier, requestId: string | null): Promise<SourceUpsert> {
+    const { childId } = owner;
     return inTransaction(this.deps.db, async (tx) => {
       await setRecordDigest(tx, { issuer: source.issuer, lookup: this.#lookup(source) }, source.recordDigest);
       if (!(await lockChild(tx, childId))) throw new NotFoundError('No child has this source id');
+      if (owner.linked) {
+        if ((await this.#addFreeIdentifiers(tx, childId, record.identifiers)) === 0) return { childId, created: false, changed: false };
+        await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'update', childId, basis: 'feed update from a linked source', reason: 'identifiers added; the record itself is kept', outcome: 'allowed', requestId });
+        return { childId, created: false, changed: true };
+      }
       const current = await this.#children.read(childId, tx);
       if (!current) throw new ConflictError('This child\'s record has been removed at the end of its retention period and cannot be updated');
       await this.#refuseTakenIdentifiers(tx, childId, record.identifiers);
@@ -703,6 +725,7 @@ export class ChildRecordsService {
     return identifiers.map((identifier, i) => ({
       kind: identifier.kind, issuer: identifier.issuer, lookup: this.#lookup(identifier), value: sealed[i]!, validFrom: identifier.validFrom, validTo: identifier.validTo,
       recordDigest: 'recordDigest' in identifier ? identifier.recordDigest : null,
+      linked: 'linked' in identifier && identifier.linked === true,
     }));
   }
 

@@ -40,7 +40,7 @@ async function stateOf(childIds: string[]) {
     involvements: await q(sql`SELECT id, child_id, is_lead_professional FROM involvements WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY id`),
     flags: await q(sql`SELECT id, child_id, kind, ended_on FROM child_flags WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY id`),
     areas: await q(sql`SELECT id, child_id, to_date FROM area_history WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY id`),
-    identifiers: await q(sql`SELECT id, child_id, kind, issuer, lookup FROM child_identifiers WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY id`),
+    identifiers: await q(sql`SELECT id, child_id, kind, issuer, lookup, linked FROM child_identifiers WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY id`),
     shields: await q(sql`SELECT child_id, council_id, decided_by FROM child_shields WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY child_id`),
     sealHolders: await q(sql`SELECT child_id, user_id FROM child_seal_holders WHERE child_id = ANY(${childIds}::uuid[]) ORDER BY child_id, user_id`),
     children: await q(sql`SELECT id, shielded, merged_into FROM children WHERE id = ANY(${childIds}::uuid[]) ORDER BY id`),
@@ -147,6 +147,8 @@ describe('merging and unmerging', () => {
     assert.equal(merged.flags.filter((r) => r['kind'] === 'child_in_need' && r['ended_on'] === null).length, 1);
     assert.ok(merged.areas.every((r) => r['child_id'] === existing));
     assert.ok(merged.identifiers.every((r) => r['child_id'] === existing));
+    const movedIds = new Set(before.identifiers.filter((r) => r['child_id'] === incoming).map((r) => r['id']));
+    assert.ok(movedIds.size > 0 && merged.identifiers.filter((r) => movedIds.has(r['id'])).every((r) => r['linked'] === true), 'the merged record\'s source ids are linked to the survivor');
     assert.deepEqual(merged.shields.map((s) => s['child_id']), [existing, incoming].filter((id) => before.shields.some((s) => s['child_id'] === id) || id === existing).sort());
     assert.ok(merged.sealHolders.some((h) => h['child_id'] === existing && h['user_id'] === sealHolderId), 'seal-holders are the union');
     assert.ok(merged.children.find((c) => c['id'] === existing)?.['shielded']);
@@ -158,6 +160,13 @@ describe('merging and unmerging', () => {
     assert.equal(look.kind === 'full' ? look.record.child.id : look.summary.childId, existing);
     const resent = await t.services.childRecords.upsertFromSource(feed, { system: 'niche-rms', id: `R-${String(feeds)}` }, aChildRecordInput(councilCode, { givenNames: 'Barnabas', familyName: 'Grimshaw', dateOfBirth: '2009-07-07', ...MOVED }), null);
     assert.equal(resent.childId, existing);
+    // A change from the merged record's system adds to the survivor but does not rewrite it.
+    const addressBefore = (await t.services.children.read(existing, t.database.db))?.identity.address;
+    await t.services.childRecords.upsertFromSource(feed, { system: 'niche-rms', id: `R-${String(feeds)}` }, aChildRecordInput(councilCode, { givenNames: 'Barney', familyName: 'Grimshaw', dateOfBirth: '2009-07-07', address: { lines: ['3 New Road'], town: 'Leeds', postcode: 'LS9 8AA' } }), null);
+    const survivorNow = await t.services.children.read(existing, t.database.db);
+    assert.ok(survivorNow);
+    assert.equal(survivorNow.identity.givenNames, 'Barnabas');
+    assert.deepEqual(survivorNow.identity.address, addressBefore);
 
     const audited = await t.database.db.selectFrom('audit_entries').select(['child_id', 'action', 'reason']).where('request_id', '=', 'req-merge').execute();
     assert.deepEqual(audited.map((a) => a.child_id).sort(), [existing, incoming].sort());

@@ -96,7 +96,7 @@ export async function areasOf(db: DbOrTx, childId: string) {
 }
 
 export async function identifiersOf(db: DbOrTx, childId: string) {
-  const { rows } = await sql<{ id: string; value: Buffer }>`SELECT id, value FROM child_identifiers WHERE child_id = ${childId} ORDER BY id`.execute(db);
+  const { rows } = await sql<{ id: string; value: Buffer; linked: boolean }>`SELECT id, value, linked FROM child_identifiers WHERE child_id = ${childId} ORDER BY id`.execute(db);
   return rows;
 }
 
@@ -122,8 +122,9 @@ export async function closeToday(db: DbOrTx, kind: 'flag' | 'area', rowId: strin
   else await sql`UPDATE area_history SET to_date = GREATEST(current_date, from_date) WHERE id = ${rowId}`.execute(db);
 }
 
-export async function moveIdentifier(db: DbOrTx, rowId: string, childId: string, value: Buffer): Promise<void> {
-  await sql`UPDATE child_identifiers SET child_id = ${childId}, value = ${value} WHERE id = ${rowId}`.execute(db);
+/** Moves an identifier (its value re-sealed for `childId`); `linked` says whether it is that child's own. */
+export async function moveIdentifier(db: DbOrTx, rowId: string, childId: string, value: Buffer, linked: boolean): Promise<void> {
+  await sql`UPDATE child_identifiers SET child_id = ${childId}, value = ${value}, linked = ${linked} WHERE id = ${rowId}`.execute(db);
 }
 
 export async function addSealHolders(db: DbOrTx, childId: string, userIds: readonly string[], grantedBy: string | null): Promise<void> {

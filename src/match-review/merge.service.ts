@@ -60,9 +60,11 @@ export class MergeService {
       await moveRow(tx, 'area', row.id, survivor, {});
       moves.push({ kind: 'area', rowKey: row.id, restore: clash ? { to_date: null } : {} });
     }
+    // The merged record's source ids follow it as linked ones: their systems' later changes add
+    // identifiers but do not rewrite the survivor's identity (unmerge gives them back as they were).
     for (const row of await identifiersOf(tx, merged)) {
-      await moveIdentifier(tx, row.id, survivor, await this.#reseal(tx, merged, survivor, IDENTIFIER_COLUMN, row.value));
-      moves.push({ kind: 'identifier', rowKey: row.id, restore: {} });
+      await moveIdentifier(tx, row.id, survivor, await this.#reseal(tx, merged, survivor, IDENTIFIER_COLUMN, row.value), true);
+      moves.push({ kind: 'identifier', rowKey: row.id, restore: { linked: row.linked } });
     }
 
     // The shield follows the child (DOMAIN §4): the survivor takes the merged record's shield if
@@ -102,7 +104,7 @@ export class MergeService {
           break;
         case 'identifier': {
           const row = (await identifiersOf(tx, survivor)).find((r) => r.id === move.rowKey);
-          if (row) await moveIdentifier(tx, row.id, merged, await this.#reseal(tx, survivor, merged, IDENTIFIER_COLUMN, row.value));
+          if (row) await moveIdentifier(tx, row.id, merged, await this.#reseal(tx, survivor, merged, IDENTIFIER_COLUMN, row.value), move.restore['linked'] === true);
           break;
         }
         case 'seal_holder':

@@ -60,6 +60,32 @@ describe('matching an incoming record against the index', () => {
     assert.match(entry.reason ?? '', /match probability 0\.9\d+|match probability 1\.0000/);
   });
 
+  test('a linked source\'s later changes add its identifiers but do not rewrite the child\'s record; the creating source\'s still do', async () => {
+    const own = { system: 'gp-system', id: 'GP-7' };
+    const created = await t.services.childRecords.upsertFromSource(feed, own, aChildRecordInput(councilCode, { givenNames: 'Theodore', familyName: 'Marchbanks', dateOfBirth: '2013-02-17' }), null);
+    const childId = created.childId;
+    const linkedSource = { system: 'niche-rms', id: 'P-777' };
+    const billyLike = (overrides: Record<string, unknown>) => aChildRecordInput(councilCode, { givenNames: 'Teddy', familyName: 'Marchbanks', dateOfBirth: '2013-02-17', ...overrides });
+    assert.deepEqual(await t.services.childRecords.upsertFromSource(feed, linkedSource, billyLike({}), null), { childId, created: false, changed: true });
+    // The linked system moves the child, calls it another trigger, and now knows a police reference.
+    const update = billyLike({ address: { lines: ['2 Elm Row'], town: 'Bristol', postcode: 'BS1 5TT' }, recordTrigger: 'early_help', policeReference: 'NICHE-4471' });
+    assert.deepEqual(await t.services.childRecords.upsertFromSource(feed, linkedSource, update, 'req-linked-update'), { childId, created: false, changed: true });
+    const child = await t.services.children.read(childId, t.database.db);
+    assert.ok(child);
+    assert.equal(child.identity.givenNames, 'Theodore');
+    assert.equal(child.recordTrigger, 'child_in_need');
+    assert.deepEqual(child.identity.address, { kind: 'known', lines: ['14 Canal Street'], town: 'Leeds', postcode: 'LS1 4AB' });
+    const kinds = await t.database.db.selectFrom('child_identifiers').select(['kind', 'linked']).where('child_id', '=', childId).orderBy('kind').execute();
+    assert.deepEqual(kinds.map((k) => `${k.kind}${k.linked ? ' (linked)' : ''}`), ['police_reference', 'source_system', 'source_system (linked)']);
+    const entry = await t.database.db.selectFrom('audit_entries').select(['basis', 'reason']).where('request_id', '=', 'req-linked-update').executeTakeFirstOrThrow();
+    assert.equal(entry.basis, 'feed update from a linked source');
+    // A further change with nothing new to add changes nothing, and says so.
+    assert.deepEqual(await t.services.childRecords.upsertFromSource(feed, linkedSource, { ...update, triggerDate: '2026-10-01' }, null), { childId, created: false, changed: false });
+    // The system that created the record still keeps it up to date.
+    await t.services.childRecords.upsertFromSource(feed, own, aChildRecordInput(councilCode, { givenNames: 'Theodore', familyName: 'Marchbanks', dateOfBirth: '2013-02-17', address: { lines: ['9 Oak Lane'], town: 'Leeds', postcode: 'LS6 1QA' } }), null);
+    assert.deepEqual((await t.services.children.read(childId, t.database.db))?.identity.address, { kind: 'known', lines: ['9 Oak Lane'], town: 'Leeds', postcode: 'LS6 1QA' });
+  });
+
   test('twins (same family name, date of birth and address, different given names) are never linked', async () => {
     const oscar = await aChild(t, worker, aChildRecordInput(councilCode, { givenNames: 'Oscar', familyName: 'Okonkwo', dateOfBirth: '2015-06-02' }));
     for (const [id, givenNames, sex] of [['T-1', 'Grace', 'female'], ['T-2', 'Harry', 'male']] as const) {

@@ -192,6 +192,8 @@ export interface ChildIdentifiersTable {
   valid_to: DateColumn | null;
   /** A source-system id's: the keyed digest of the record it last sent (BlindIndexer.sourceRecordDigest). */
   record_digest: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  /** A source id that came to this child by a link or merge, not by creating it: its changes do not overwrite the identity. */
+  linked: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
 }
 
