@@ -14,6 +14,14 @@ export function itemIdFrom(params: unknown): number | null {
   return ITEM_ID.test(raw) ? Number(raw) : null;
 }
 
+/** How the queue is listed: oldest first (the default), or the pairs most likely one child first. */
+export type QueueOrder = 'oldest' | 'likely';
+
+/** The queue's order from the query string; anything else is the default (a link, not a form field). */
+export function queueOrderFrom(query: unknown): QueueOrder {
+  return fieldText(query, 'order') === 'likely' ? 'likely' : 'oldest';
+}
+
 /** Page numbers from 1; anything else is page 1 (a link, not a form field). */
 export function pageFrom(query: unknown): number {
   const n = Number(fieldText(query, 'page'));

@@ -72,9 +72,10 @@ function toRow(r: RawItem): ReviewItemRow {
 
 /**
  * Items still waiting for a person (open or "not sure") where either child's responsible council
- * is `councilId`, oldest first. The same council rule as {@link findReviewItem}'s caller applies.
+ * is `councilId`, oldest first or the strongest evidence (match weight) first. The same council
+ * rule as {@link findReviewItem}'s caller applies.
  */
-export async function listOpenReviewItems(db: DbOrTx, councilId: string, limit: number, offset: number): Promise<ReviewItemRow[]> {
+export async function listOpenReviewItems(db: DbOrTx, councilId: string, order: 'oldest' | 'likely', limit: number, offset: number): Promise<ReviewItemRow[]> {
   const { rows } = await sql<RawItem>`
     SELECT r.*, NULL::text AS decided_by_name
     FROM match_review_items r
@@ -82,7 +83,7 @@ export async function listOpenReviewItems(db: DbOrTx, councilId: string, limit: 
     JOIN children b ON b.id = r.existing_child_id
     WHERE r.status IN ('open', 'not_sure')
       AND (a.responsible_council_id = ${councilId} OR b.responsible_council_id = ${councilId})
-    ORDER BY r.created_at, r.id
+    ORDER BY ${order === 'likely' ? sql`r.match_weight DESC, r.id` : sql`r.created_at, r.id`}
     LIMIT ${limit} OFFSET ${offset}`.execute(db);
   return rows.map(toRow);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError, ValidationError } from '../platform/http/errors.js';
 import { viewerForUser } from '../access/viewer.js';
 import { COMPARISON_WORDS, LEVEL_WORDS, STATUS_WORDS } from './match-review.words.js';
-import { errorList, fieldText, itemIdFrom, pageFrom } from './match-review.forms.js';
+import { errorList, fieldText, itemIdFrom, pageFrom, queueOrderFrom } from './match-review.forms.js';
 import type { MatchReviewService } from './match-review.service.js';
 
 /**
@@ -18,8 +18,9 @@ export function registerMatchReviewRoutes(app: FastifyInstance, deps: { matchRev
     const viewer = viewerForUser(request.user!);
     await matchReview.enter(viewer, 'match review queue', request.id);
     const page = pageFrom(request.query);
-    const { items, hasNext } = await matchReview.queue(viewer, page);
-    return reply.renderPage('match-review/views/queue.njk', { items: items.map((i) => ({ ...i, statusText: STATUS_WORDS[i.status] })), page, hasNext });
+    const order = queueOrderFrom(request.query);
+    const { items, hasNext } = await matchReview.queue(viewer, page, order);
+    return reply.renderPage('match-review/views/queue.njk', { items: items.map((i) => ({ ...i, statusText: STATUS_WORDS[i.status] })), page, hasNext, order });
   });
 
   app.get('/match-review/match-rate', { config: { access: 'user' }, schema: { hide: true } }, async (request, reply) => {

@@ -11,6 +11,7 @@ import type { ChildrenService } from '../children/children.service.js';
 import type { Child } from '../children/child-identity.js';
 import { findOrganisationsByIds } from '../organisations/organisations.repository.js';
 import { AUTO_LINK_THRESHOLD, REVIEW_THRESHOLD } from '../matching/online-match.js';
+import type { QueueOrder } from './match-review.forms.js';
 import { findReviewItem, listOpenReviewItems, mergedInto, pairCouncils, reopenReviewItem, saveReviewDecision, type ReviewItemRow } from './match-review.repository.js';
 import { findMergeForReview } from './merge.repository.js';
 import { matchRateFigures, type MatchRateFigures } from './match-rate.repository.js';
@@ -69,10 +70,10 @@ export class MatchReviewService {
     throw new NotFoundError();
   }
 
-  /** Open and "not sure" items for the viewer's council, oldest first. Counts and scores only. */
-  async queue(viewer: Viewer, page: number): Promise<{ items: (ReviewItemRow & { ageDays: number })[]; hasNext: boolean }> {
+  /** Open and "not sure" items for the viewer's council, oldest or most likely first. Counts and scores only. */
+  async queue(viewer: Viewer, page: number, order: QueueOrder = 'oldest'): Promise<{ items: (ReviewItemRow & { ageDays: number })[]; hasNext: boolean }> {
     if (viewer.kind !== 'user' || !mayReviewMatches(viewer).allow) throw new NotFoundError();
-    const rows = await listOpenReviewItems(this.deps.db, viewer.organisationId, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
+    const rows = await listOpenReviewItems(this.deps.db, viewer.organisationId, order, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     const now = this.deps.clock.now().getTime();
     return { items: rows.slice(0, PAGE_SIZE).map((r) => ({ ...r, ageDays: Math.floor((now - r.createdAt.getTime()) / 86_400_000) })), hasNext: rows.length > PAGE_SIZE };
   }

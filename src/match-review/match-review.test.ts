@@ -89,6 +89,20 @@ describe('the review queue', () => {
     assert.ok(!page.body.includes('Brackwater'), 'the list shows no names');
   });
 
+  test('the queue can list the pairs most likely one child first', async () => {
+    const { rows } = await sql<{ id: string }>`SELECT id FROM match_review_items WHERE status IN ('open', 'not_sure') ORDER BY match_weight DESC, id`.execute(t.database.db);
+    assert.ok(rows.length >= 2, 'two pairs are waiting');
+    const likely = await mashSession.get('/match-review?order=likely');
+    assert.equal(likely.statusCode, 200);
+    const at = (page: string, id: string): number => page.indexOf(`Compare pair ${id}<`);
+    const [strongest, next] = [rows[0]!.id, rows[1]!.id];
+    assert.ok(at(likely.body, strongest) >= 0 && at(likely.body, strongest) < at(likely.body, next), 'the strongest evidence is listed first');
+    assert.match(likely.body, /<strong aria-current="page">most likely the same child first<\/strong>/);
+    assert.match(likely.body, /<a class="govuk-link" href="\/match-review">oldest first<\/a>/);
+    // Anything else in the query string is the default order.
+    assert.match((await mashSession.get('/match-review?order=drop%20table')).body, /<strong aria-current="page">oldest first<\/strong>/);
+  });
+
   test('anyone else gets the missing page, and the refusal is audited', async () => {
     const page = await practitionerSession.get('/match-review');
     assert.equal(page.statusCode, 404);

@@ -49,6 +49,9 @@ describe('reviewing possible duplicates in the browser', () => {
 
     await page.goto(`${server.url}/match-review`);
     await assertAccessible(page, 'the review queue');
+    await page.getByRole('link', { name: 'most likely the same child first' }).click();
+    assert.equal(new URL(page.url()).search, '?order=likely');
+    await assertAccessible(page, 'the review queue, most likely first');
     await page.getByRole('link', { name: /Compare pair/ }).first().click();
     assert.match(new URL(page.url()).pathname, /^\/match-review\/\d+$/);
     await assertAccessible(page, 'the comparison page');
