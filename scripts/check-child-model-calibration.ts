@@ -14,7 +14,7 @@ import { generateChildren } from '../src/demo/children-generator.js';
 import { childMatchRecord } from '../src/matching/child-match-record.js';
 import { candidatePairs } from '../src/matching/blocking.js';
 import { childScorer } from '../src/matching/child-model.js';
-import { calibration } from '../src/matching/metrics.js';
+import { calibration, calibrationTable } from '../src/matching/metrics.js';
 import { AUTO_LINK_THRESHOLD, OnlineMatcher, REVIEW_THRESHOLD, worthReviewing } from '../src/matching/online-match.js';
 import type { MatchRecord } from '../src/matching/match-record.js';
 
@@ -39,7 +39,11 @@ const scorer = childScorer();
 const probabilities = new Float64Array(pairCount);
 const isTrue: boolean[] = [];
 // What the online matcher would do with each pair alone: link it, or put it in front of a reviewer.
-const online = { linked: [0, 0], reviewed: [0, 0], reviewedAbove90: [0, 0] };
+// Each count is [truly one child, two children].
+const online: Record<'linked' | 'reviewed' | 'reviewedAbove90', [number, number]> = { linked: [0, 0], reviewed: [0, 0], reviewedAbove90: [0, 0] };
+const tally = (counts: [number, number], truth: boolean): void => {
+  counts[truth ? 0 : 1] += 1;
+};
 const twinPairs = { scored: 0, above99: 0, linked: 0 };
 for (let p = 0; p < pairCount; p += 1) {
   const a = pairs[2 * p] as number;
@@ -54,9 +58,8 @@ for (let p = 0; p < pairCount; p += 1) {
   if (!worthReviewing(explanation)) continue;
   const decision = OnlineMatcher.decide([{ childId: String(b), shielded: false, ...explanation }]);
   if (twinPair && decision.kind === 'link') twinPairs.linked += 1;
-  const counts = online[decision.kind === 'link' ? 'linked' : 'reviewed'];
-  counts[truth ? 0 : 1] = (counts[truth ? 0 : 1] ?? 0) + 1;
-  if (decision.kind === 'review' && explanation.probability >= 0.9) online.reviewedAbove90[truth ? 0 : 1] = (online.reviewedAbove90[truth ? 0 : 1] ?? 0) + 1;
+  tally(online[decision.kind === 'link' ? 'linked' : 'reviewed'], truth);
+  if (decision.kind === 'review' && explanation.probability >= 0.9) tally(online.reviewedAbove90, truth);
 }
 const result = calibration(probabilities, isTrue);
 console.log(`${String(count)} generated children (seed ${String(seed)}), ${String(pairCount)} candidate pairs, ${String(isTrue.filter(Boolean).length)} of them truly one child`);
@@ -64,7 +67,4 @@ console.log(`online thresholds: review from ${String(REVIEW_THRESHOLD)}, link fr
 console.log(`Brier ${result.brier.toFixed(6)}, expected calibration error ${result.ece.toFixed(6)}`);
 console.log(`online, each pair alone: linked ${String(online.linked[0])} truly one child and ${String(online.linked[1])} not; sent to review ${String(online.reviewed[0])} and ${String(online.reviewed[1])} (shown to the reviewer as 90% likely or more: ${String(online.reviewedAbove90[0])} and ${String(online.reviewedAbove90[1])})`);
 console.log(`twin pairs among the candidates: ${String(twinPairs.scored)}, at ${String(AUTO_LINK_THRESHOLD)} or more ${String(twinPairs.above99)}, linked online ${String(twinPairs.linked)}`);
-console.log('predicted        pairs  mean predicted  truly one child');
-for (const b of result.bands) {
-  console.log(`${`${String(b.from)}–${String(b.to)}`.padEnd(13)} ${String(b.pairs).padStart(9)}  ${b.mean_predicted.toFixed(4).padStart(14)}  ${b.observed.toFixed(4).padStart(15)}`);
-}
+for (const line of calibrationTable(result.bands, 'truly one child')) console.log(line);

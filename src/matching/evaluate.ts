@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseCsv, csvField, CsvError } from './csv.parse.js';
 import { checkColumns, rowToPerson, type ColumnMap } from './column-map.js';
 import { normaliseRecord } from './record.normalise.js';
-import { parseDob, type DobFormat } from './dob.parse.js';
+import type { DobFormat } from './dob.parse.js';
 import type { MatchRecord } from './match-record.js';
 import { runBatch, type BatchResult, type ProgressReporter } from './batch.js';
 import { bCubed, bestEdgeF1, calibration, edgeScores, overMerges, pairwiseScores, type CalibrationBand } from './metrics.js';
@@ -73,16 +73,16 @@ function linesList(lines: readonly number[]): string {
  * are keying errors (FEBRL has some: 19729518) and are named in a warning; most of a column is a
  * wrong --dob-format, and matching without dates would be a silent wrong answer, so it stops.
  */
-function checkDates(file: string, column: string | undefined, format: DobFormat, rows: readonly string[][], header: readonly string[], lines: readonly number[]): string[] {
+function checkDates(file: string, column: string | undefined, format: DobFormat, rows: readonly string[][], header: readonly string[], lines: readonly number[], records: readonly MatchRecord[]): string[] {
   if (column === undefined) return [];
   const at = header.indexOf(column);
   const unreadable: number[] = [];
   let given = 0;
   rows.forEach((row, r) => {
-    const value = row[at] ?? '';
-    if (value === '') return;
+    if ((row[at] ?? '') === '') return;
     given += 1;
-    if (parseDob(value, format) === null) unreadable.push(lines[r] ?? 0);
+    // normaliseRecord has parsed it already: a date given but not read is one that did not fit.
+    if (records[r]?.dob === null) unreadable.push(lines[r] ?? 0);
   });
   if (unreadable.length === 0) return [];
   if (unreadable.length * 2 > given) {
@@ -127,7 +127,7 @@ function loadFile(file: string, source: 0 | 1, offset: number, request: Evaluati
     // Only mapped columns are read here: truth columns never reach the matcher.
     records.push(normaliseRecord(rowToPerson(request.map, header, row), offset + r, source, request.dobFormat));
   });
-  const warnings = checkDates(file, request.map.get('dob')?.[0], request.dobFormat, rows, header, rowLines);
+  const warnings = checkDates(file, request.map.get('dob')?.[0], request.dobFormat, rows, header, rowLines, records);
   if (table.shortRowLines.length > 0) {
     const count = table.shortRowLines.length;
     warnings.push(`${count === 1 ? `1 row of ${file} has` : `${String(count)} rows of ${file} have`} fewer fields than the header; the missing fields count as missing: ${linesList(table.shortRowLines)}`);

@@ -4,6 +4,7 @@ import { parseColumnMap } from './column-map.js';
 import { DOB_FORMATS, isDobFormat } from './dob.parse.js';
 import { evaluate, type EvaluationDetails } from './evaluate.js';
 import { DEFAULT_THRESHOLD } from './batch.js';
+import { calibrationTable } from './metrics.js';
 import { UsageError } from './usage-error.js';
 import type { Db } from '../platform/db/database.js';
 import type { Clock } from '../platform/time/clock.js';
@@ -76,11 +77,7 @@ function printTable(details: EvaluationDetails): void {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   const c = r.calibration;
   console.log(`\ncalibration over the scored pairs (Brier ${c.brier.toFixed(5)}, expected calibration error ${c.ece.toFixed(5)})`);
-  console.log('predicted        pairs  mean predicted  truly one person');
-  for (const b of c.bands) {
-    if (b.pairs === 0) continue;
-    console.log(`${`${String(b.from)}–${String(b.to)}`.padEnd(13)} ${String(b.pairs).padStart(8)}  ${b.mean_predicted.toFixed(4).padStart(14)}  ${b.observed.toFixed(4).padStart(16)}`);
-  }
+  for (const line of calibrationTable(c.bands, 'truly one person')) console.log(line);
 }
 
 /** Adds `match evaluate` and `match dedupe` (and their help) to a commander program. */

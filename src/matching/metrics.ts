@@ -160,3 +160,13 @@ export function calibration(probabilities: ArrayLike<number>, isTrue: ArrayLike<
   });
   return { brier: n === 0 ? 0 : squared / n, ece, bands };
 }
+
+/** The band table as text lines, for `match evaluate` and the product model's check: one heading, a line a band with pairs. */
+export function calibrationTable(bands: readonly CalibrationBand[], truth: string): string[] {
+  const lines = [`predicted        pairs  mean predicted  ${truth}`];
+  for (const b of bands) {
+    if (b.pairs === 0) continue;
+    lines.push(`${`${String(b.from)}–${String(b.to)}`.padEnd(13)} ${String(b.pairs).padStart(8)}  ${b.mean_predicted.toFixed(4).padStart(14)}  ${b.observed.toFixed(4).padStart(truth.length)}`);
+  }
+  return lines;
+}
