@@ -9,28 +9,22 @@ export async function insertAuditEntry(db: DbOrTx, entry: AuditEntry, salt: Buff
 
 /** Inserts many entries in one statement (imports, benchmarks); same columns as insertAuditEntry. */
 export async function insertAuditEntries(db: DbOrTx, entries: readonly StampedAuditEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 2_000) await auditEntriesInsert(db, entries.slice(i, i + 2_000)).execute();
+  for (let i = 0; i < entries.length; i += 2_000) await auditEntriesInsert(entries.slice(i, i + 2_000)).execute(db);
 }
 
 /**
- * The INSERT of entries, not yet run: a statement that does more than write its entry (a search)
- * embeds it as a data-modifying CTE, so the entry commits with that statement or not at all.
+ * The INSERT of entries, not yet run: a statement that does more than write its entry (a search,
+ * a batch of looks) embeds it as a data-modifying CTE, so the entries commit with that statement
+ * or not at all. One array a column, so its text is the same for any number of entries (a
+ * statement that can be prepared once) and building it costs no query tree.
  */
-export function auditEntriesInsert(db: DbOrTx, entries: readonly StampedAuditEntry[]) {
-  return db.insertInto('audit_entries').values(entries.map(({ entry, salt }) => ({
-    occurred_at: entry.occurredAt,
-    actor_user_id: entry.actorUserId ?? null,
-    actor_api_client: entry.actorApiClient ?? null,
-    actor_organisation_id: entry.actorOrganisationId ?? null,
-    actor_role: entry.actorRole ?? null,
-    action: entry.action,
-    child_id: entry.childId ?? null,
-    basis: entry.basis ?? null,
-    reason: entry.reason ?? null,
-    outcome: entry.outcome,
-    request_id: entry.requestId ?? null,
-    salt,
-  })));
+export function auditEntriesInsert(entries: readonly StampedAuditEntry[]) {
+  const column = <T>(value: (entry: AuditEntry) => T) => entries.map((s) => value(s.entry));
+  return sql`INSERT INTO audit_entries (occurred_at, actor_user_id, actor_api_client, actor_organisation_id, actor_role, action, child_id, basis, reason, outcome, request_id, salt)
+    SELECT * FROM unnest(${column((e) => e.occurredAt)}::timestamptz[], ${column((e) => e.actorUserId ?? null)}::uuid[], ${column((e) => e.actorApiClient ?? null)}::text[],
+      ${column((e) => e.actorOrganisationId ?? null)}::uuid[], ${column((e) => e.actorRole ?? null)}::text[], ${column((e) => e.action)}::text[], ${column((e) => e.childId ?? null)}::uuid[],
+      ${column((e) => e.basis ?? null)}::text[], ${column((e) => e.reason ?? null)}::text[], ${column((e) => e.outcome)}::text[], ${column((e) => e.requestId ?? null)}::text[],
+      ${entries.map((s) => s.salt)}::bytea[])`;
 }
 
 /** Serialises sealers across processes for the rest of the transaction. */

@@ -116,7 +116,7 @@ export async function findAccessFacts(db: DbOrTx, childIds: readonly string[], u
   return new Map(rows.map((r) => [r.id, { shielded: r.shielded, sealHolder: r.user_id !== null, responsibleCouncilId: r.responsible_council_id }]));
 }
 
-/** What the record page shows beside the signpost, read with {@link findRecordDetails}. */
+/** What the record page shows beside the signpost, read with {@link findRecordDetailsOfLooks}. */
 export interface RecordDetailsRow {
   /** Sealed values, ordered by kind then when recorded. */
   identifiers: { kind: IdentifierKind; issuer: string; value: Buffer; validFrom: CalendarDate | null; validTo: CalendarDate | null }[];
@@ -140,18 +140,27 @@ export interface LookWrites {
   notices: readonly NewNotification[];
 }
 
+/** One look's part of a read of several: the child, and what the look writes (a read that records nothing, as the benchmark's baseline, writes nothing). */
+export interface LookRead {
+  childId: string;
+  writes?: LookWrites;
+}
+
 /**
- * A child's identifiers, retention facts (period ends, legal hold) and shield, in one round trip;
- * undefined when there is no such child. Sealed values come through JSON as base64 and dates as
- * text, so they arrive as from a plain read.
+ * Several looks' record details — each child's identifiers, retention facts (period ends, legal
+ * hold) and shield — in one round trip, with every look's writes; for each look, undefined when
+ * there is no such child. The writes are data-modifying CTEs, run whatever the read finds: one
+ * statement, so the looks' entries and notices and the reads they record commit together, or
+ * nothing does. Sealed values come through JSON as base64 and dates as text, so they arrive as
+ * from a plain read. The text is the same for any number of looks, so it is prepared once.
  */
-export async function findRecordDetails(db: DbOrTx, childId: string, writes?: LookWrites): Promise<RecordDetailsRow | undefined> {
-  // The look's writes are data-modifying CTEs, run whatever the read finds: one statement, so they
-  // and the read commit together, or nothing does.
-  const ctes = writes ? [sql`recorded AS (${auditEntriesInsert(db, [writes.audit])})`] : [];
-  if (writes && writes.notices.length > 0) ctes.push(sql`noticed AS (${notificationsInsert(db, writes.notices)})`);
-  const { rows: [row] } = await sql<RecordDetailsSql>`
-    ${PREPARED} ${ctes.length > 0 ? sql`WITH ${sql.join(ctes)} ` : sql``}SELECT c.legal_hold_reason,
+export async function findRecordDetailsOfLooks(db: DbOrTx, looks: readonly LookRead[]): Promise<(RecordDetailsRow | undefined)[]> {
+  const entries = looks.flatMap((look) => (look.writes ? [look.writes.audit] : []));
+  const notices = looks.flatMap((look) => look.writes?.notices ?? []);
+  const ids = [...new Set(looks.map((look) => look.childId))];
+  const { rows } = await sql<RecordDetailsSql & { id: string }>`
+    ${PREPARED} WITH recorded AS (${auditEntriesInsert(entries)}), noticed AS (${notificationsInsert(notices)})
+    SELECT c.id, c.legal_hold_reason,
       ARRAY(SELECT ended_on::text FROM involvements WHERE child_id = c.id
             UNION ALL SELECT ended_on::text FROM child_flags WHERE child_id = c.id) AS period_ends,
       COALESCE((SELECT json_agg(json_build_object('kind', i.kind, 'issuer', i.issuer, 'value', encode(i.value, 'base64'), 'valid_from', i.valid_from, 'valid_to', i.valid_to)
@@ -161,8 +170,12 @@ export async function findRecordDetails(db: DbOrTx, childId: string, writes?: Lo
                                 'decided_by', s.decided_by, 'decided_on', s.decided_on, 'review_on', s.review_on)
        FROM child_shields s LEFT JOIN organisations o ON o.id = s.council_id WHERE s.child_id = c.id) AS shield
     FROM children c
-    WHERE c.id = ${childId}::uuid`.execute(db);
-  if (!row) return undefined;
+    WHERE ${ids.length === 1 ? sql`c.id = ${ids[0]}::uuid` : sql`c.id = ANY(${ids}::uuid[])`}`.execute(db);
+  const found = new Map(rows.map((row) => [row.id, recordDetails(row)]));
+  return looks.map((look) => found.get(look.childId));
+}
+
+function recordDetails(row: RecordDetailsSql): RecordDetailsRow {
   const { shield } = row;
   return {
     identifiers: row.identifiers.map((i) => ({ kind: i.kind, issuer: i.issuer, value: Buffer.from(i.value, 'base64'), validFrom: i.valid_from, validTo: i.valid_to })),

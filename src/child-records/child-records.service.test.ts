@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../test/build-test-app.js';
 import { anAccount, anOrganisation } from '../../test/factories/accounts.js';
 import { aChild, aChildRecordInput, aTestNhsNumber, aTestUpn, councilCodeOf } from '../../test/factories/children.js';
@@ -8,6 +9,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../platform/http
 import type { Viewer } from '../access/viewer.js';
 import { ukDate } from '../platform/time/calendar-date.js';
 import { ChildRecordsService, PossibleDuplicateError } from './child-records.service.js';
+import { lookReads } from './child-record-view.js';
 
 let t: TestApp;
 let councilId: string;
@@ -204,7 +206,7 @@ describe('looking at a record', () => {
     await assert.rejects(t.services.childRecords.lookAt(schoolLead, 'not-an-id', 'x', null), NotFoundError);
   });
 
-  test('a look is three statements and no transaction: access facts with the child, signpost, the rest of the record with the audit entry', async () => {
+  test('a look on its own is three statements and no transaction: access facts with the child, signpost, the rest of the record with the audit entry', async () => {
     const childId = await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName: 'Oakenshaw', givenNames: 'Isla', sex: 'female', dateOfBirth: '2015-03-03', upn: aTestUpn() }));
     const statements = statementCounter();
     const s = t.services;
@@ -225,6 +227,27 @@ describe('looking at a record', () => {
     assert.equal(statements.count(), 3);
     const entries = await t.database.db.selectFrom('audit_entries').select(['action', 'outcome']).where('child_id', '=', childId).where('actor_organisation_id', '=', schoolLead.organisationId).execute();
     assert.deepEqual(entries, [{ action: 'view', outcome: 'allowed' }]);
+  });
+
+  test('looks arriving together are read and recorded by one statement, each with its own entry; a look whose entry is refused fails alone', async () => {
+    const names = ['Ashcombe', 'Bellamy', 'Carrow', 'Dunmore', 'Elland', 'Fenwick', 'Garside', 'Holroyd', 'Ibbotson'];
+    const ids: string[] = [];
+    for (const [i, familyName] of names.entries()) ids.push(await aChild(t, socialWorker, aChildRecordInput(councilCode, { familyName, givenNames: 'Rowan', dateOfBirth: `2015-04-${String(10 + i)}`, upn: aTestUpn() })));
+    const reads = lookReads(t.database.db);
+    const entryOf = (childId: string, requestId: string, reason = 'safeguarding concern') => t.services.audit.stamp({ actorUserId: (schoolLead as { userId: string }).userId, actorOrganisationId: schoolLead.organisationId, actorRole: 'practitioner', action: 'view', childId, basis: 'signpost', reason, outcome: 'allowed', requestId });
+    const entriesOf = (prefix: string) => t.database.db.selectFrom('audit_entries').select(['child_id', 'request_id', sql<string>`entry_xid::text`.as('xid')]).where('request_id', 'like', `${prefix}-%`).orderBy('request_id').execute();
+
+    // Called in one go: the first two start at once, alone; the other seven wait and go together.
+    const together = await Promise.all(ids.map((childId, i) => reads({ childId, writes: { audit: entryOf(childId, `together-${String(i)}`), notices: [] } })));
+    together.forEach((details) => assert.equal(details?.identifiers.length, 1, 'each look gets its own child\'s record'));
+    const written = await entriesOf('together');
+    assert.deepEqual(written.map((e) => e.child_id), ids, 'one entry a look, for its own child');
+    assert.equal(new Set(written.slice(2).map((e) => e.xid)).size, 1, 'the seven waiting were written by one statement');
+
+    // PostgreSQL refuses a NUL in text: that statement fails whole, and its looks are run again alone.
+    const looks = await Promise.allSettled(ids.map((childId, i) => reads({ childId, writes: { audit: entryOf(childId, `refused-${String(i)}`, i === 5 ? 'refused \u0000 reason' : 'safeguarding concern'), notices: [] } })));
+    assert.deepEqual(looks.map((look) => look.status), ids.map((_, i) => (i === 5 ? 'rejected' : 'fulfilled')));
+    assert.deepEqual((await entriesOf('refused')).map((e) => e.request_id), ids.map((_, i) => `refused-${String(i)}`).filter((_, i) => i !== 5));
   });
 
   test('a legal hold keeps the record past its retention date', async () => {

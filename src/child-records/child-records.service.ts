@@ -18,7 +18,7 @@ import type { ChildSearchService, ChildSearchResult } from '../search/child-sear
 import { isUuid } from '../involvements/field-errors.js';
 import { forEachAtMost } from '../platform/async/at-most.js';
 import { ShieldedNeighbours } from '../search/shielded-neighbours.js';
-import { IDENTIFIER_COLUMN, readChildRecordView, SHIELD_REASON_COLUMN, type ChildRecordView } from './child-record-view.js';
+import { IDENTIFIER_COLUMN, lookReads, readChildRecordView, SHIELD_REASON_COLUMN, type ChildRecordView, type LookReads } from './child-record-view.js';
 import { SignpostService } from '../involvements/signpost.service.js';
 import { OnlineMatcher, type MatchCandidate } from '../matching/online-match.js';
 import { childScorer } from '../matching/child-model.js';
@@ -152,6 +152,7 @@ export class ChildRecordsService {
   readonly #children: ChildrenService;
   readonly #signposts: SignpostService;
   readonly #matcher: OnlineMatcher;
+  readonly #lookReads: LookReads;
   /** The shielded children's search keys as the last batch loaded them, kept while they are unchanged. */
   #shieldedNeighbours: ShieldedNeighbours | undefined;
 
@@ -159,6 +160,7 @@ export class ChildRecordsService {
     this.#children = deps.children;
     this.#matcher = deps.matcher ?? new OnlineMatcher({ children: deps.children, scorer: childScorer() });
     this.#signposts = new SignpostService({ db: deps.db });
+    this.#lookReads = lookReads(deps.db);
   }
 
   #today(): CalendarDate {
@@ -582,8 +584,10 @@ export class ChildRecordsService {
    * busiest page. It is three statements: the access facts with the child's sealed row (opened
    * only once access is decided), the signpost, and the rest of the record, which also writes the
    * look's audit entry and its CP-IS notices (data-modifying CTEs). So the entry, the notices and
-   * that read commit together or not at all, before anything is returned: no audit, no data. A
-   * refusal's entry is one statement, committed before the error goes out.
+   * that read commit together or not at all, before anything is returned: no audit, no data. Under
+   * load that third statement serves the looks arriving together (see lookReads): one statement
+   * and one commit for many looks' entries and the reads they record. A refusal's entry is one
+   * statement, committed before the error goes out.
    */
   async lookAt(viewer: Viewer, requestedId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
     if (!isUuid(requestedId)) throw new NotFoundError('No child with this reference');
@@ -616,7 +620,7 @@ export class ChildRecordsService {
     }
     const audit = this.deps.audit.stamp({ ...entry, outcome: 'allowed' });
     // The signpost has read the child's flags, which decide the CP-IS notices.
-    const record = await this.#record(db, child, async (signpost) => ({
+    const record = await this.#record(child, async (signpost) => ({
       audit,
       notices: await this.deps.notifications.noticesOfLook(db, viewer, childId, statedReason, flagFacts(signpost)),
     }));
@@ -693,8 +697,8 @@ export class ChildRecordsService {
     return { childId: child.id, givenNames: child.identity.givenNames, familyName: child.identity.familyName, dateOfBirth: child.identity.dateOfBirth, sex: child.sex, council };
   }
 
-  #record(db: DbOrTx, child: Child, writesFor?: (signpost: Signpost) => Promise<LookWrites>): Promise<ChildRecordView> {
-    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths }, db, child, this.#today(), writesFor);
+  #record(child: Child, writesFor: (signpost: Signpost) => Promise<LookWrites>): Promise<ChildRecordView> {
+    return readChildRecordView({ children: this.#children, signposts: this.#signposts, retentionMonths: this.deps.retentionMonths, lookReads: this.#lookReads }, this.deps.db, child, this.#today(), writesFor);
   }
 
   /** Users named as seal-holders for a child, for the responsible council's shield page. */

@@ -96,7 +96,7 @@ export async function findCandidatesToOpen(
     ? sql`${rankedCandidates(blocking, ranking, limits)}`
     : sql`ranked AS (SELECT NULL::uuid AS child_id WHERE false)`;
   const { rows } = await sql<SealedCandidateRow>`${PREPARED}
-    WITH ${audit ? sql`recorded AS (${auditEntriesInsert(db, [audit])}),` : sql``} ${candidates}
+    WITH ${audit ? sql`recorded AS (${auditEntriesInsert([audit])}),` : sql``} ${candidates}
     SELECT ch.id, ch.sex, ch.shielded, ch.given_names, ch.family_name, ch.former_family_names, ch.date_of_birth, ch.nhs_number,
            k.key_version, k.wrapped_key, k.wrap_version,
            o.name AS council_name, o.office_hours_phone, o.emergency_duty_phone

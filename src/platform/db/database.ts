@@ -63,6 +63,20 @@ export function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<
   return db.transaction().execute(work);
 }
 
+/**
+ * Runs `work` in one transaction in which statements marked PREPARED (prepared.ts) run on their
+ * generic plans. PostgreSQL otherwise plans a statement afresh on every call while a fresh plan
+ * looks cheaper than the generic one, which is always so for a statement over a list of ids given
+ * as an array (the generic plan guesses ten): the looks' batched read was planned on every call,
+ * about 0.9 ms of PostgreSQL's time a batch.
+ */
+export function inTransactionWithGenericPlans<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return inTransaction(db, async (tx) => {
+    await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(tx);
+    return work(tx);
+  });
+}
+
 /** True when the database answers within `timeoutMs`; for health checks. */
 export async function pingDatabase(db: Db, timeoutMs = 1_000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -75,4 +89,14 @@ export async function pingDatabase(db: Db, timeoutMs = 1_000): Promise<boolean> 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * True when PostgreSQL answered a statement with an error about its values (a data exception or
+ * a broken constraint, SQLSTATE classes 22 and 23): the statement was refused, so none of it was
+ * written, and running part of it again writes nothing twice. A lost connection is not such an
+ * error: the statement may have committed before the answer was lost.
+ */
+export function refusedForItsValues(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && /^2[23]/.test(error.code ?? '');
 }
