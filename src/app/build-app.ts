@@ -15,6 +15,7 @@ import { registerRouteAccess } from '../platform/http/route-access.js';
 import { registerSecurity } from '../platform/http/security.js';
 import { registerStaticAssets } from '../platform/http/static-assets.js';
 import { registerLoadShedding } from '../platform/http/load-shedding.js';
+import { registerNulRefusal } from '../platform/http/nul-characters.js';
 import { createViewEnvironment, registerViews } from '../platform/views/views.js';
 import '../platform/http/request-context.js';
 import { readSessionCookie, clearSessionCookie } from '../accounts/session-cookie.js';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurity(app, config);
   registerViews(app, createViewEnvironment());
   registerErrorHandling(app);
+  registerNulRefusal(app);
   registerLoadShedding(app, { maxInFlight: config.maxInFlight, exempt: ['/healthz'] });
   registerRouteAccess(app, {
     loadSession: async (request, reply) => {

@@ -149,7 +149,13 @@ describe('from the search results to who is working with the child', () => {
     const other = await session.post(`/children/${childId}/view`, { reason: 'other', reasonDetail: '  ' });
     assert.equal(other.statusCode, 400);
     assert.match(other.body, /Say why you are looking at this child/);
+    // PostgreSQL cannot store a NUL: refused up front, not a server error when the entry is written.
+    const nul = await session.post(`/children/${childId}/view`, { reason: 'other', reasonDetail: 'Team around\u0000the family' });
+    assert.equal(nul.statusCode, 400);
+    assert.match(nul.body, /Remove the NUL character/);
+    assert.doesNotMatch(nul.body, /Wrenfield/);
     assert.equal(await viewCount(childId), before, 'nothing was looked at');
+    await session.get(`/children/${childId}`);
 
     const page = await session.post(`/children/${childId}/view`, { reason: 'other', reasonDetail: 'Team around the family meeting' });
     assert.equal(page.statusCode, 200);

@@ -33,6 +33,16 @@ describe('bad input gets a clear 4xx, never a 5xx or a stack trace', () => {
     assert.match(response.body, /govuk-template/);
   });
 
+  test('a NUL character anywhere in what is sent is a 400 naming the field, not a failure to store it', async () => {
+    const json = await t.app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: 'a\u0000b', client_secret: 'x' } });
+    assert.equal(json.statusCode, 400);
+    const problem = isProblem(json) as unknown as { errors: Record<string, string> };
+    assert.deepEqual(Object.keys(problem.errors), ['client_id']);
+    const query = await t.app.inject({ method: 'GET', url: '/api/v1/organisations?kind=coun%00cil' });
+    assert.equal(query.statusCode, 400);
+    assert.deepEqual(Object.keys((isProblem(query) as unknown as { errors: Record<string, string> }).errors), ['query.kind']);
+  });
+
   test('malformed JSON is a 400 that does not echo the body back', async () => {
     const response = await t.app.inject({
       method: 'POST',
