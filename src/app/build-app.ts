@@ -145,7 +145,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurity(app, config);
   registerViews(app, createViewEnvironment());
   registerErrorHandling(app);
-  registerNulRefusal(app);
   registerLoadShedding(app, { maxInFlight: config.maxInFlight, exempt: ['/healthz'] });
   registerRouteAccess(app, {
     loadSession: async (request, reply) => {
@@ -156,6 +155,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     apiCaller: (request) => apiClients.callerFor(bearerToken(request.headers.authorization)),
   });
+  // After route access: an agency system without a token gets its 401 first, as for any bad input.
+  registerNulRefusal(app);
   await registerStaticAssets(app);
 
   // Domains.

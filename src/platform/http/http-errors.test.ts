@@ -38,9 +38,11 @@ describe('bad input gets a clear 4xx, never a 5xx or a stack trace', () => {
     assert.equal(json.statusCode, 400);
     const problem = isProblem(json) as unknown as { errors: Record<string, string> };
     assert.deepEqual(Object.keys(problem.errors), ['client_id']);
-    const query = await t.app.inject({ method: 'GET', url: '/api/v1/organisations?kind=coun%00cil' });
+    const query = await t.app.inject({ method: 'POST', url: '/oauth/token?scope=a%00b', payload: { grant_type: 'client_credentials' } });
     assert.equal(query.statusCode, 400);
-    assert.deepEqual(Object.keys((isProblem(query) as unknown as { errors: Record<string, string> }).errors), ['query.kind']);
+    assert.deepEqual(Object.keys((isProblem(query) as unknown as { errors: Record<string, string> }).errors), ['query.scope']);
+    // An agency system without a token hears that first, as for any other bad input.
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/organisations?kind=coun%00cil' })).statusCode, 401);
   });
 
   test('malformed JSON is a 400 that does not echo the body back', async () => {
