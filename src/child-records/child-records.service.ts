@@ -586,7 +586,8 @@ export class ChildRecordsService {
    * look's audit entry and its CP-IS notices (data-modifying CTEs). So the entry, the notices and
    * that read commit together or not at all, before anything is returned: no audit, no data. Under
    * load that third statement serves the looks arriving together (see lookReads): one statement
-   * and one commit for many looks' entries and the reads they record. A refusal's entry is one
+   * and one commit for many looks' entries and the reads they record (in a transaction of its own
+   * then, for PostgreSQL's generic plan). A refusal's entry is one
    * statement, committed before the error goes out.
    */
   async lookAt(viewer: Viewer, requestedId: string, reason: string, requestId: string | null): Promise<SignpostLook> {
