@@ -1,5 +1,5 @@
 import { Batcher } from '../platform/async/batcher.js';
-import { inTransactionWithGenericPlans, refusedForItsValues, type Db, type DbOrTx } from '../platform/db/database.js';
+import { refusedForItsValues, type Db, type DbOrTx } from '../platform/db/database.js';
 import { NotFoundError } from '../platform/http/errors.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { ChildrenService } from '../children/children.service.js';
@@ -42,8 +42,7 @@ export type LookReads = (look: LookRead) => Promise<RecordDetailsRow | undefined
  */
 export function lookReads(db: Db): LookReads {
   const batcher = new Batcher<LookRead, RecordDetailsRow | undefined>({
-    // One look is one statement (no transaction); several need the generic plan (see there).
-    run: (looks) => (looks.length === 1 ? findRecordDetailsOfLooks(db, looks) : inTransactionWithGenericPlans(db, (tx) => findRecordDetailsOfLooks(tx, looks))),
+    run: (looks) => findRecordDetailsOfLooks(db, looks),
     maxBatch: 64,
     maxInFlight: 2,
     mayRunAlone: refusedForItsValues,

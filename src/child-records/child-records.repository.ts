@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { DbOrTx } from '../platform/db/database.js';
+import { sql, type RawBuilder } from 'kysely';
+import { inTransactionWithGenericPlans, type Db, type DbOrTx } from '../platform/db/database.js';
 import { PREPARED } from '../platform/db/prepared.js';
 import type { CalendarDate } from '../platform/time/calendar-date.js';
 import type { IdentifierKind } from '../children/child-identity.js';
@@ -152,12 +152,20 @@ export interface LookRead {
  * there is no such child. The writes are data-modifying CTEs, run whatever the read finds: one
  * statement, so the looks' entries and notices and the reads they record commit together, or
  * nothing does. Sealed values come through JSON as base64 and dates as text, so they arrive as
- * from a plain read. The text is the same for any number of looks, so it is prepared once.
+ * from a plain read. Looks at one child are one statement and no transaction; looks at several
+ * run in a transaction of their own, for the generic plan of a statement over an array of ids
+ * (see inTransactionWithGenericPlans). Either text is the same for any number of looks.
  */
-export async function findRecordDetailsOfLooks(db: DbOrTx, looks: readonly LookRead[]): Promise<(RecordDetailsRow | undefined)[]> {
+export async function findRecordDetailsOfLooks(db: Db, looks: readonly LookRead[]): Promise<(RecordDetailsRow | undefined)[]> {
+  const ids = [...new Set(looks.map((look) => look.childId))];
+  const rows = ids.length === 1 ? await recordDetailsRows(db, looks, sql`c.id = ${ids[0]}::uuid`) : await inTransactionWithGenericPlans(db, (tx) => recordDetailsRows(tx, looks, sql`c.id = ANY(${ids}::uuid[])`));
+  const found = new Map(rows.map((row) => [row.id, recordDetails(row)]));
+  return looks.map((look) => found.get(look.childId));
+}
+
+async function recordDetailsRows(db: DbOrTx, looks: readonly LookRead[], children: RawBuilder<unknown>): Promise<(RecordDetailsSql & { id: string })[]> {
   const entries = looks.flatMap((look) => (look.writes ? [look.writes.audit] : []));
   const notices = looks.flatMap((look) => look.writes?.notices ?? []);
-  const ids = [...new Set(looks.map((look) => look.childId))];
   const { rows } = await sql<RecordDetailsSql & { id: string }>`
     ${PREPARED} WITH recorded AS (${auditEntriesInsert(entries)}), noticed AS (${notificationsInsert(notices)})
     SELECT c.id, c.legal_hold_reason,
@@ -170,9 +178,8 @@ export async function findRecordDetailsOfLooks(db: DbOrTx, looks: readonly LookR
                                 'decided_by', s.decided_by, 'decided_on', s.decided_on, 'review_on', s.review_on)
        FROM child_shields s LEFT JOIN organisations o ON o.id = s.council_id WHERE s.child_id = c.id) AS shield
     FROM children c
-    WHERE ${ids.length === 1 ? sql`c.id = ${ids[0]}::uuid` : sql`c.id = ANY(${ids}::uuid[])`}`.execute(db);
-  const found = new Map(rows.map((row) => [row.id, recordDetails(row)]));
-  return looks.map((look) => found.get(look.childId));
+    WHERE ${children}`.execute(db);
+  return rows;
 }
 
 function recordDetails(row: RecordDetailsSql): RecordDetailsRow {

@@ -1,3 +1,9 @@
+interface Waiting<I, O> {
+  input: I;
+  resolve: (output: O) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Runs requests that arrive while earlier ones are being served together, in one call of `run`
  * ("natural" batching: nothing waits for a timer). While fewer than `maxInFlight` batches are
@@ -11,12 +17,6 @@
  * input is run again on its own: one request's bad value fails only that request. Any other
  * failure (a lost connection, when the statement may have committed) fails the whole batch.
  */
-interface Waiting<I, O> {
-  input: I;
-  resolve: (output: O) => void;
-  reject: (error: unknown) => void;
-}
-
 export class Batcher<I, O> {
   readonly #queue: Waiting<I, O>[] = [];
   #inFlight = 0;
