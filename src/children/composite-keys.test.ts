@@ -7,9 +7,10 @@ import { aStoredChild, aTestNhsNumber } from '../../test/factories/children.js';
 import { computedIndexRows, storedIndexRows } from '../../test/blind-index-rows.js';
 import { down, up } from '../../migrations/20261201T120000_composite_blocking_keys.js';
 import * as datePartKeys from '../../migrations/20261202T000000_date_part_search_keys.js';
+import * as dateGivenSoundKeys from '../../migrations/20261202T070000_date_given_sound_keys.js';
 import { backfillSearchKeys } from './search-key-backfill.js';
 import { createLogger } from '../platform/logging/logger.js';
-import { COMPOSITE_KINDS } from './blind-index.js';
+import { COMPOSITE_KINDS, DATE_GIVEN_SOUND_KIND } from './blind-index.js';
 import type { Child, ChildIdentity } from './child-identity.js';
 
 let t: TestApp;
@@ -45,13 +46,15 @@ test('the migration derives in SQL, from the stored values, the composite keys a
   assert.deepEqual([...kinds].sort(), [...COMPOSITE_KINDS].sort(), 'every kind is exercised');
 
   const owner = t.database.db as unknown as Kysely<unknown>;
-  // The later migration first, as a rollback would go; then forward again.
+  // The later migrations first, as a rollback would go; then forward again.
+  await dateGivenSoundKeys.down(owner);
   await datePartKeys.down(owner);
   await down(owner);
   assert.ok([...(await compositeRows(ids)).values()].every((rows) => rows.length === 0), 'down removes them');
   await up(owner);
   assert.deepEqual(await compositeRows(ids), stored, 'up derives the same rows again');
   await datePartKeys.up(owner);
+  await dateGivenSoundKeys.up(owner);
   await backfillSearchKeys(t.database.db, t.keys, { logger: createLogger({ logLevel: 'silent' }) });
 });
 
@@ -61,4 +64,25 @@ test('a child updated from its source is found by the composite keys of its new 
   const moved: ChildIdentity = { ...child.identity, familyName: 'Quenby-Hale', address: { kind: 'known', lines: ['3 Mill Lane'], town: 'Bradford', postcode: 'BD1 2XY' } };
   await t.services.children.replaceIdentity(t.database.db, child, moved);
   assert.deepEqual((await compositeRows([child.id])).get(child.id), computed({ ...child, identity: moved }));
+});
+
+test('the migration derives in SQL the date-of-birth-and-given-name-sound keys a new child is stored with', async () => {
+  const children = [
+    aChildWith({ givenNames: 'Mohammed Ali', dateOfBirth: '2013-04-09' }),
+    aChildWith({ givenNames: 'Zoë-Jane', dateOfBirth: '2014-12-25' }),
+    aChildWith({ givenNames: null, dateOfBirth: '2015-06-06' }),
+  ];
+  await t.services.children.add(children);
+  const ids = children.map((c) => c.id);
+  const rows = () => storedIndexRows(t.database.db, [DATE_GIVEN_SOUND_KIND], ids);
+  const stored = await rows();
+  for (const child of children) assert.deepEqual(stored.get(child.id), computedIndexRows(t.services.children.sealer.indexer, [DATE_GIVEN_SOUND_KIND], child.identity));
+  assert.ok(stored.get(children[0]!.id)!.length >= 2, 'one a given-name sound');
+  assert.equal(stored.get(children[2]!.id)!.length, 0, 'none without a given name');
+
+  const owner = t.database.db as unknown as Kysely<unknown>;
+  await dateGivenSoundKeys.down(owner);
+  assert.ok([...(await rows()).values()].every((list) => list.length === 0), 'down removes them');
+  await dateGivenSoundKeys.up(owner);
+  assert.deepEqual(await rows(), stored, 'up derives the same rows again');
 });

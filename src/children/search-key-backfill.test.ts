@@ -8,6 +8,7 @@ import { anOrganisation } from '../../test/factories/accounts.js';
 import { aStoredChild } from '../../test/factories/children.js';
 import { computedIndexRows, storedIndexRows } from '../../test/blind-index-rows.js';
 import { down, up } from '../../migrations/20261202T000000_date_part_search_keys.js';
+import * as dateGivenSoundKeys from '../../migrations/20261202T070000_date_given_sound_keys.js';
 import { ConfigError } from '../platform/config/config.js';
 import { Keyring } from '../platform/crypto/keyring.js';
 import { createLogger } from '../platform/logging/logger.js';
@@ -53,8 +54,11 @@ test('children stored before the date-part search keys get the values a new chil
 
   // As a deployment that stored these children before the keys existed: no values, every child queued.
   const owner = t.database.db as unknown as Kysely<unknown>;
+  // The later migration first, as a rollback would go.
+  await dateGivenSoundKeys.down(owner);
   await down(owner);
   await up(owner);
+  await dateGivenSoundKeys.up(owner);
   assert.ok([...(await datePartRows(ids)).values()].every((rows) => rows.length === 0));
   // One child already has its values again (updated since it was queued): they are kept, not doubled.
   const updated = children[0]!;

@@ -12,26 +12,27 @@ export interface CandidateLimits {
   results: number;
 }
 
-/** The one kind a search ranks by, which its own small index (child_blind_index_given_sound_idx) holds. */
+/** The kind a search ranks the children it blocked by a part of their date of birth by. */
 export const RANKING_KIND = 'given_name_metaphone';
+/** The kinds that block a child by its whole date of birth: their given-name sounds are ranked by DATE_GIVEN_SOUND_KIND. */
+const WHOLE_DATE_KINDS = ['dob', 'dob_swapped'];
 
 /**
  * The ranked candidates as the CTEs `blocked` and `ranked`, for a statement to build on. Two
  * steps, because a search's cheap keys are shared by hundreds of children: children sharing any
- * `blocking` value (weighted, at most `limits.blocked`, best first), then each of those re-ranked
- * by the `ranking` values (given-name sounds) it also holds, checked child by child. Those values
- * are common ones (a given name's sound is shared by thousands of children at national scale),
- * so they are never scanned as posting lists, only probed for children already blocked: up to
- * 400 probes a search, through a partial index of the given-name sounds alone (99 MB at 1M
- * children, so it stays in memory) rather than the whole index (1.4 GB): the candidate query
- * alone went from 712–733 to 813–837 per s at 1M with the same answers to 400 searches. The
- * kind is written into the statement so that the planner can use that index.
+ * `blocking` value (weighted, at most `limits.blocked`, best first), then re-ranked by the
+ * `ranking` values (given-name sounds) they also hold. The few hundred children sharing the
+ * date of birth are ranked among the blocking values themselves, by their date with a given-name
+ * sound (DATE_GIVEN_SOUND_KIND, one posting list); a child blocked only by its family-name sound
+ * with a part of the date (a mistyped day or month: a few children at any scale) is probed child
+ * by child, through the primary key. Given-name sounds are common ones (thousands of children
+ * share one at national scale), so they are never scanned as posting lists.
  */
 function rankedCandidates(blocking: readonly WeightedEntry[], ranking: readonly WeightedEntry[], limits: CandidateLimits) {
   if (ranking.some((e) => e.kind !== RANKING_KIND)) throw new Error(`a search ranks only by ${RANKING_KIND}`);
   return sql`
     blocked AS (
-      SELECT b.child_id, sum(p.weight)::integer AS hits
+      SELECT b.child_id, sum(p.weight)::integer AS hits, bool_or(p.kind = ANY(${WHOLE_DATE_KINDS}::text[])) AS by_date
       FROM child_blind_index b
       JOIN unnest(${blocking.map((e) => e.kind)}::text[], ${blocking.map((e) => e.value)}::bytea[], ${blocking.map((e) => e.weight)}::integer[]) AS p(kind, value, weight)
         ON b.kind = p.kind AND b.value = p.value
@@ -39,10 +40,10 @@ function rankedCandidates(blocking: readonly WeightedEntry[], ranking: readonly 
       ORDER BY hits DESC, b.child_id
       LIMIT ${limits.blocked}),
     ranked AS (
-      SELECT c.child_id, (c.hits + coalesce((
+      SELECT c.child_id, (c.hits + CASE WHEN c.by_date THEN 0 ELSE coalesce((
         SELECT sum(r.weight)
         FROM unnest(${ranking.map((e) => e.value)}::bytea[], ${ranking.map((e) => e.weight)}::integer[]) AS r(value, weight)
-        WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = ${sql.lit(RANKING_KIND)} AND b.value = r.value AND b.child_id = c.child_id)), 0))::integer AS hits
+        WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.kind = ${sql.lit(RANKING_KIND)} AND b.value = r.value AND b.child_id = c.child_id)), 0) END)::integer AS hits
       FROM blocked c
       ORDER BY hits DESC, c.child_id
       LIMIT ${limits.results})`;

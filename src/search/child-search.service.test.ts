@@ -108,6 +108,23 @@ describe('finding a child known to services', () => {
     assert.equal((await found({ givenNames: 'Harriet', familyName: 'Stansfield', dateOfBirth: '2013-04-09' }))[0], ids['day-mistyped']);
   });
 
+  test('by a last name that sounds different, among more children born that day than a search opens; and with day and month swapped', async () => {
+    // 300 others, so that the wanted child would be among the 30 opened by chance one time in ten.
+    const starts = ['Ab', 'Bar', 'Cart', 'Dal', 'Ell', 'Fair', 'Gor', 'Hol', 'Ing', 'Jess', 'Ker', 'Lum', 'Mars', 'Nut', 'Og'];
+    const ends = ['bott', 'ker', 'wright', 'ton', 'ison', 'bairn', 'lis', 'ham', 'op', 'shaw', 'b', 'den', 'tall', 'den', 'wood', 'royd', 'tree', 'son', 'th', 'haigh'];
+    const given = ['Amelia', 'Bartholomew', 'Cecily', 'Dorian', 'Elspeth', 'Florian'];
+    const children = starts.flatMap((start) => ends.map((end) => `${start}${end}`)).map((familyName, i) =>
+      aChild(`born-that-day-too-${String(i)}`, { familyName, givenNames: given[i % given.length]!, dateOfBirth: '2014-05-07' }));
+    const wanted = aChild('name-misheard', { givenNames: 'Imogen Grace', familyName: 'Stansfield', dateOfBirth: '2014-05-07' });
+    await new ChildrenService({ db: database.db, keys }).add([...children, wanted]);
+    // Every child shares the date (4); the wanted child its first name's sound with the date as
+    // well (1), one posting-list lookup rather than a probe of each child born that day. Ranked
+    // by the date alone it would be one of 301 children at 4, and the first 30 by id opened.
+    assert.equal(children.length, 300);
+    assert.equal((await found({ givenNames: 'Imogen', familyName: 'Stanfield', dateOfBirth: '2014-05-07' }))[0], ids['name-misheard']);
+    assert.equal((await found({ givenNames: 'Imogen', familyName: 'Stanfield', dateOfBirth: '2014-07-05' }))[0], ids['name-misheard']);
+  });
+
   test('by a former last name', async () => {
     const results = await search.search({ givenNames: 'Chloe', familyName: 'Pemberton', dateOfBirth: '2012-11-02' });
     assert.equal(results[0]?.childId, ids['renamed']);

@@ -37,7 +37,10 @@ export const SEARCH_KEYS = {
   // mistyped. At 1M, 400 fuzzy searches with one day (or month) changed found the child among the
   // candidates opened 82–83% of the time at 4, 18–20% at 2 (and blocking on the sound in the
   // birth year, as before), with all 400 unchanged searches still found.
-  blocking: { nhs_number: 8, dob: 4, dob_swapped: 4, dob_month_family_metaphone: 4, dob_day_family_metaphone: 4 },
+  blocking: { nhs_number: 8, dob: 4, dob_swapped: 4, dob_month_family_metaphone: 4, dob_day_family_metaphone: 4, dob_given_metaphone: 1 },
+  // A given name's sound ranks the children blocked (the date's own sound-and-name pair above
+  // ranks those sharing the date): one the search names adds as much to a child sharing the date
+  // as to one sharing a part of it.
   ranking: { given_name_metaphone: 1 },
 } as const;
 /** Children blocked per search (about 330 share a date of birth, as given or swapped, at 1M). */
