@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { startCpuMeter, type CpuSources } from './cpu-time.js';
 import { loadResult, percentile, round1, type LoadResult } from './stats.js';
 
 export interface HttpRequestSpec {
@@ -18,6 +19,8 @@ export interface HttpLoadOptions {
   expectStatus: number;
   /** Send at most this many requests a second in all (the overload run); default: as fast as answered. */
   overallRate?: number;
+  /** The service's processes (and PostgreSQL's), to report the CPU an answer took. */
+  cpu?: CpuSources;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadResult & {
     finish = resolve;
     fail = reject;
   });
+  const meter = options.cpu ? startCpuMeter(options.cpu) : undefined;
   const instance = autocannon({
     url: options.baseUrl,
     connections: options.connections,
@@ -65,6 +69,7 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadResult & {
     if (statusCode === 503) shed.push(responseTime);
   });
   const result = await done;
+  const cpuMs = meter?.stop();
   failures += result.errors + result.timeouts;
-  return { ...loadResult(latencies, result.duration, failures), statusCounts, shedP99: shed.length > 0 ? round1(percentile(shed, 99)) : null };
+  return { ...loadResult(latencies, result.duration, failures, cpuMs), statusCounts, shedP99: shed.length > 0 ? round1(percentile(shed, 99)) : null };
 }

@@ -55,7 +55,7 @@ const scenarios = values.scenario.split(',').map((s) => s.trim()) as Scenario[];
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}": choose from ${SCENARIOS.join(', ')}`);
 const load = { runs: positive('runs', values.runs), seconds: positive('seconds', values.seconds), connections: positive('connections', values.connections) };
 
-const row = (label: string, r: LoadResult) => `  ${label.padEnd(44)} ${String(r.perSecond).padStart(7)}/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  failed ${r.failures}`;
+const row = (label: string, r: LoadResult) => `  ${label.padEnd(44)} ${String(r.perSecond).padStart(7)}/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  failed ${r.failures}${r.cpuMsPerOp === undefined ? '' : `  CPU ${r.cpuMsPerOp.toFixed(2)} ms`}`;
 
 const results: Record<string, unknown>[] = [];
 for (const children of sizes) {
@@ -68,7 +68,7 @@ for (const children of sizes) {
     const result: Record<string, unknown> = { children, postgres: version?.v };
     console.log(`\n== ${children.toLocaleString('en-GB')} children — ${load.runs} runs of ${load.seconds} s, ${load.connections} connections, medians`);
     if (scenarios.includes('find')) {
-      const find = await benchFindChild(world, { baseUrl: service.baseUrl, session }, load);
+      const find = await benchFindChild(world, { baseUrl: service.baseUrl, pid: service.pid, session }, load);
       console.log(row('find a child (HTTP, audited)', find.http));
       console.log(row(`  offered at ${String(FIND_TARGET_RATE)}/s`, find.atTargetRate));
       console.log(row('  same candidate query straight on PostgreSQL', find.directSql));
@@ -77,12 +77,12 @@ for (const children of sizes) {
     }
     let sustainableViews: number | null = null;
     if (scenarios.includes('view')) {
-      const view = await benchSignpostView(world, { baseUrl: service.baseUrl, session }, VIEWER, load);
+      const view = await benchSignpostView(world, { baseUrl: service.baseUrl, pid: service.pid, session }, VIEWER, load);
       sustainableViews = view.http.perSecond;
       console.log(row('signpost view (HTTP, checked + audited)', view.http));
       console.log(row('  lookAt in-process (checked + audited)', view.audited));
       console.log(row('  same reads, unchecked and unaudited', view.unaudited));
-      console.log(`  ratio audited ÷ unaudited: ${view.ratio} (goal ≥ 0.8)`);
+      console.log(`  ratio audited ÷ unaudited: ${view.ratio} (goal ≥ 0.8); by CPU a look: ${view.cpuRatio ?? '–'}`);
       result['view'] = view;
     }
     if (scenarios.includes('overload')) {

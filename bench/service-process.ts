@@ -4,6 +4,7 @@ import { CLI, profileArgs, worldEnv } from './world.js';
 
 export interface RunningService {
   baseUrl: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -28,6 +29,7 @@ export async function startService(children: number, port: number, env: Record<s
   }
   return {
     baseUrl,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -21,10 +21,13 @@ export interface LoadResult {
   p99: number;
   /** Answers other than the expected status, and transport errors. */
   failures: number;
+  /** CPU (ms) an answer took: the service's process (or this one, in-process) and PostgreSQL's (bench/cpu-time.ts); absent where not measured. */
+  cpuMsPerOp?: number;
 }
 
-export function loadResult(latenciesMs: readonly number[], seconds: number, failures: number): LoadResult {
+export function loadResult(latenciesMs: readonly number[], seconds: number, failures: number, cpuMs?: number): LoadResult {
   return {
+    ...(cpuMs !== undefined && latenciesMs.length > 0 ? { cpuMsPerOp: round2(cpuMs / latenciesMs.length) } : {}),
     requests: latenciesMs.length,
     perSecond: Math.round(latenciesMs.length / seconds),
     p50: round1(percentile(latenciesMs, 50)),
@@ -37,7 +40,9 @@ export function loadResult(latenciesMs: readonly number[], seconds: number, fail
 /** The median run of several by throughput, with each latency figure the median across runs. */
 export function medianOf(runs: readonly LoadResult[]): LoadResult {
   const pick = (f: (r: LoadResult) => number) => median(runs.map(f));
+  const cpu = runs.flatMap((r) => (r.cpuMsPerOp === undefined ? [] : [r.cpuMsPerOp]));
   return {
+    ...(cpu.length > 0 ? { cpuMsPerOp: median(cpu) } : {}),
     requests: pick((r) => r.requests),
     perSecond: pick((r) => r.perSecond),
     p50: pick((r) => r.p50),

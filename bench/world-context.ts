@@ -6,6 +6,8 @@ import type { Child } from '../src/children/child-identity.js';
 import { loadConfig, type Config } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { systemClock } from '../src/platform/time/clock.js';
+import path from 'node:path';
+import { postgresPids } from './cpu-time.js';
 import { worldDir } from './world.js';
 
 /** The benchmark's own handle on a world: services in this process, and children to ask about. */
@@ -17,6 +19,8 @@ export interface WorldContext {
   /** Unshielded children, opened in this process to build realistic queries (never printed). */
   sample: Child[];
   viewerFor(email: string): Promise<Viewer>;
+  /** The world's PostgreSQL processes now, for counting the CPU a run takes (bench/cpu-time.ts). */
+  postgresPids(): number[];
   close(): Promise<void>;
 }
 
@@ -46,6 +50,7 @@ export async function openWorld(children: number, sampleSize = 400): Promise<Wor
       if (!user) throw new Error(`no account ${email} in the benchmark world`);
       return { kind: 'user', userId: user.id, organisationId: user.organisation_id, role: user.role };
     },
+    postgresPids: () => postgresPids(path.join(worldDir(children), 'postgres')),
     close: () => runtime.close(),
   };
 }

@@ -16,6 +16,8 @@ export interface SignpostViewResult {
   unaudited: LoadResult;
   /** audited ÷ unaudited throughput: what the access check and the audit cost (goal ≥ 0.8). */
   ratio: number;
+  /** unaudited ÷ audited CPU a look (this process and PostgreSQL's): the same price, steadier on a noisy machine. */
+  cpuRatio: number | null;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface SignpostViewResult {
  * one process at the same concurrency, with and without the access decision and audit write — so
  * it prices exactly what "every look is checked and recorded" costs.
  */
-export async function benchSignpostView(world: WorldContext, service: { baseUrl: string; session: SignedInSession }, viewerEmail: string, options: { connections: number; seconds: number; runs: number }): Promise<SignpostViewResult> {
+export async function benchSignpostView(world: WorldContext, service: { baseUrl: string; pid: number; session: SignedInSession }, viewerEmail: string, options: { connections: number; seconds: number; runs: number }): Promise<SignpostViewResult> {
   const ids = world.sample.map((c) => c.id);
   const viewer = await world.viewerFor(viewerEmail);
   const form = new URLSearchParams({ _csrf: service.session.csrf, reason: 'safeguarding_concern' }).toString();
@@ -38,20 +40,24 @@ export async function benchSignpostView(world: WorldContext, service: { baseUrl:
     connections: options.connections,
     seconds: options.seconds,
     expectStatus: 200,
+    cpu: { self: false, pids: () => [service.pid, ...world.postgresPids()] },
     request: (n: number) => ({ method: 'POST' as const, path: `/children/${ids[n % ids.length]!}/view`, headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
   };
   await httpLoad({ ...views, seconds: WARM_UP_SECONDS });
   for (let run = 0; run < options.runs; run++) {
     http.push(await httpLoad(views));
-    audited.push(await closedLoop(options.connections, options.seconds, (n) => world.services.childRecords.lookAt(viewer, ids[n % ids.length]!, 'safeguarding_concern', `bench-${n}`)));
+    const inProcess = { self: true, pids: () => world.postgresPids() };
+    audited.push(await closedLoop(options.connections, options.seconds, (n) => world.services.childRecords.lookAt(viewer, ids[n % ids.length]!, 'safeguarding_concern', `bench-${n}`), inProcess));
     // As a look reads: no transaction, the child, then the signpost, then the rest of the record
     // (batched as a look's is, so the ratio prices the check and the writes, not the batching).
     unaudited.push(await closedLoop(options.connections, options.seconds, async (n) => {
       const child = await world.services.children.read(ids[n % ids.length]!, world.runtime.db);
       if (!child) throw new Error('a sampled child has gone');
       return readChildRecordView(reads, world.runtime.db, child, ukDate(new Date()));
-    }));
+    }, inProcess));
   }
   const result = { http: medianOf(http), audited: medianOf(audited), unaudited: medianOf(unaudited) };
-  return { ...result, ratio: round2(result.audited.perSecond / result.unaudited.perSecond) };
+  const { audited: { cpuMsPerOp: auditedCpu }, unaudited: { cpuMsPerOp: unauditedCpu } } = result;
+  const cpuRatio = auditedCpu && unauditedCpu ? round2(unauditedCpu / auditedCpu) : null;
+  return { ...result, ratio: round2(result.audited.perSecond / result.unaudited.perSecond), cpuRatio };
 }

@@ -1,0 +1,83 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * CPU time spent on a run, beside its throughput. On these shared machines a run's rate swings by
+ * a third from one minute to the next, with the machine rather than the code; the CPU an answer
+ * takes (the service's process and every PostgreSQL process, not the load generator) moves much
+ * less, so two versions compared by it need fewer runs. Read from /proc: Linux only (elsewhere
+ * the figure is left out).
+ */
+
+/** Which processes a run's CPU is counted over: this one (the in-process baselines) and/or others. */
+export interface CpuSources {
+  self: boolean;
+  pids: () => readonly number[];
+}
+
+const TICKS_PER_SECOND = 100;
+const PROC = existsSync('/proc/self/stat');
+
+/** user + system CPU (ms) of each process that can be read, by pid. */
+function cpuMsByPid(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
+    } catch {
+      // Gone since it was listed.
+    }
+  }
+  return out;
+}
+
+/** The processes of the PostgreSQL server whose cluster is `clusterDir`: the postmaster (postmaster.pid) and its children. */
+export function postgresPids(clusterDir: string): number[] {
+  let postmaster: number;
+  try {
+    postmaster = Number(readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return [];
+  }
+  const pids = [postmaster];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(entry));
+    } catch {
+      // Gone since it was listed.
+    }
+  }
+  return pids;
+}
+
+/**
+ * Starts counting; `stop` returns the CPU (ms) used since, or undefined where /proc cannot be
+ * read. A process that started meanwhile counts whole; one that ended meanwhile is not counted
+ * (the pools' connections live through a run).
+ */
+export function startCpuMeter(sources: CpuSources): { stop(): number | undefined } {
+  const before = cpuMsByPid(sources.pids());
+  const selfBefore = process.cpuUsage();
+  return {
+    stop() {
+      if (!PROC) return undefined;
+      const used = process.cpuUsage(selfBefore);
+      const self = sources.self ? (used.user + used.system) / 1000 : 0;
+      const after = cpuMsByPid(sources.pids());
+      let others = 0;
+      for (const [pid, ms] of after) others += ms - (before.get(pid) ?? 0);
+      return self + others;
+    },
+  };
+}
