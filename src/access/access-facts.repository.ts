@@ -91,6 +91,7 @@ export type LookAccessFacts = Required<Pick<ChildAccessFacts, 'shielded' | 'seal
  * away: the chain is followed only then, as planning it on every look would double the query's
  * cost. The relationship facts are left out: only the case level uses them, and their subqueries
  * are most of the planning time of {@link loadAccessFacts}. Without them the case rule refuses.
+ * `sealHolder` and `liveBreakGlass` are read for a shielded child only (false otherwise).
  */
 export async function loadLookFacts<R extends { facts: { id: string; shielded: boolean; responsibleCouncilId: string }; alongside: Readonly<Record<LookFactColumn, unknown>> }>(
   db: DbOrTx,
@@ -98,7 +99,10 @@ export async function loadLookFacts<R extends { facts: { id: string; shielded: b
   q: AccessFactsQuery,
   read: (childId: string, columns: Readonly<Record<LookFactColumn, RawBuilder<unknown>>>) => Promise<R | null>,
 ): Promise<{ read: R; facts: LookAccessFacts } | null> {
-  const columns = { merged_into: sql<string | null>`c.merged_into`, seal_holder: sealHolder(q), live_break_glass: liveBreakGlass(q) };
+  // At signpost level a seal-holder or a break-glass grant changes only a shielded child's look
+  // (decideChildAccess), so an unshielded child's (nearly every look) skips both index probes.
+  const ifShielded = (test: RawBuilder<boolean>) => sql<boolean>`CASE WHEN c.shielded THEN ${test} ELSE false END`;
+  const columns = { merged_into: sql<string | null>`c.merged_into`, seal_holder: ifShielded(sealHolder(q)), live_break_glass: ifShielded(liveBreakGlass(q)) };
   const first = await read(requestedId, columns);
   const found = first?.alongside.merged_into ? await read(await resolveSurvivor(db, requestedId), columns) : first;
   if (!found) return null;
