@@ -24,9 +24,10 @@ const WHOLE_DATE_KINDS = ['dob', 'dob_swapped'];
  * `ranking` values (given-name sounds) they also hold. The few hundred children sharing the
  * date of birth are ranked among the blocking values themselves, by their date with a given-name
  * sound (DATE_GIVEN_SOUND_KIND, one posting list); a child blocked only by its family-name sound
- * with a part of the date (a mistyped day or month: a few children at any scale) is probed child
- * by child, through the primary key. Given-name sounds are common ones (thousands of children
- * share one at national scale), so they are never scanned as posting lists.
+ * with a part of the date (what finds a mistyped day or month) is probed child by child, through
+ * the primary key: at 1M, 110 a search on average of the 400, 64 at the median, about 300 for a
+ * common last name. Given-name sounds are common ones (thousands of children share one at
+ * national scale), so they are never scanned as posting lists.
  */
 function rankedCandidates(blocking: readonly WeightedEntry[], ranking: readonly WeightedEntry[], limits: CandidateLimits) {
   if (ranking.some((e) => e.kind !== RANKING_KIND)) throw new Error(`a search ranks only by ${RANKING_KIND}`);
