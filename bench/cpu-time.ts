@@ -2,11 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * CPU time spent on a run, beside its throughput. On these shared machines a run's rate swings by
- * a third from one minute to the next, with the machine rather than the code; the CPU an answer
- * takes (the service's process and every PostgreSQL process, not the load generator) moves much
- * less, so two versions compared by it need fewer runs. Read from /proc: Linux only (elsewhere
- * the figure is left out).
+ * CPU time spent on a run, beside its throughput: the CPU an answer takes (the service's process
+ * and every PostgreSQL process, not the load generator), which says where the cost lies and how
+ * many answers two cores can give. It moves with this shared machine as the rate does (5.2 ms a
+ * search on a slow stretch, 4.0 on a fast one, the same code), so versions are compared by runs
+ * that alternate. Read from /proc: Linux only (elsewhere the figure is left out).
  */
 
 /** Which processes a run's CPU is counted over: this one (the in-process baselines) and/or others. */

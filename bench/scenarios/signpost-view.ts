@@ -16,7 +16,7 @@ export interface SignpostViewResult {
   unaudited: LoadResult;
   /** audited ÷ unaudited throughput: what the access check and the audit cost (goal ≥ 0.8). */
   ratio: number;
-  /** unaudited ÷ audited CPU a look (this process and PostgreSQL's): the same price, steadier on a noisy machine. */
+  /** unaudited ÷ audited CPU a look (this process and PostgreSQL's): the same price counted in CPU rather than answers a second. */
   cpuRatio: number | null;
 }
 
