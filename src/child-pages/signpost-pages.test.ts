@@ -155,6 +155,7 @@ describe('from the search results to who is working with the child', () => {
     assert.match(nul.body, /Remove the NUL character/);
     assert.doesNotMatch(nul.body, /Wrenfield/);
     assert.equal(await viewCount(childId), before, 'nothing was looked at');
+    // The NUL refusal's page has no form: the next post takes its CSRF token from the reason page.
     await session.get(`/children/${childId}`);
 
     const page = await session.post(`/children/${childId}/view`, { reason: 'other', reasonDetail: 'Team around the family meeting' });

@@ -357,10 +357,11 @@ export class BlindIndexer {
     const postcode = probe.postcode ? normalisePostcode(probe.postcode) : null;
     if (postcode !== null) terms.add('postcode', postcode);
     const entries = terms.toEntries(this);
-    if (!probe.dateOfBirth) return entries;
+    const dob = entries.find((e) => e.kind === 'dob');
+    if (!dob || !probe.dateOfBirth) return entries;
     // Its date as it is and swapped, as stored children hold their own (DATE_GIVEN_SOUND_KIND).
     const swapped = swapDayAndMonth(probe.dateOfBirth);
-    const dobs = [probe.dateOfBirth, ...(swapped === null ? [] : [swapped])].map((date) => this.value('dob', date));
+    const dobs = [dob.value, ...(swapped === null ? [] : [this.value('dob', swapped)])];
     return [...entries, ...dateGivenSoundEntries(dobs, entries.flatMap((e) => (e.kind === 'given_name_metaphone' ? [e.value] : [])))];
   }
 }
