@@ -3,16 +3,25 @@ import path from 'node:path';
 
 /**
  * CPU time spent on a run, beside its throughput: the CPU an answer takes (the service's process
- * and every PostgreSQL process, not the load generator), which says where the cost lies and how
- * many answers two cores can give. It moves with this shared machine as the rate does (5.2 ms a
- * search on a slow stretch, 4.0 on a fast one, the same code), so versions are compared by runs
- * that alternate. Read from /proc: Linux only (elsewhere the figure is left out).
+ * and every PostgreSQL process, not the load generator) and PostgreSQL's part of it, which say
+ * where the cost lies and how many answers two cores can give. It moves with this shared machine
+ * as the rate does (5.2 ms a search on a slow stretch, 4.0 on a fast one, the same code), so
+ * versions are compared by runs that alternate. Read from /proc: Linux only (elsewhere the figure is left out).
  */
 
-/** Which processes a run's CPU is counted over: this one (the in-process baselines) and/or others. */
+/**
+ * Which processes a run's CPU is counted over, in two parts: the answering process (this one, for
+ * the in-process baselines, or the service's) and the world's PostgreSQL server.
+ */
 export interface CpuSources {
-  self: boolean;
-  pids: () => readonly number[];
+  app: 'self' | number;
+  postgres: () => readonly number[];
+}
+
+/** CPU (ms) a run used: the answering process's and PostgreSQL's. */
+export interface CpuUsed {
+  appMs: number;
+  postgresMs: number;
 }
 
 const TICKS_PER_SECOND = 100;
@@ -66,18 +75,21 @@ export function postgresPids(clusterDir: string): number[] {
  * read. A process that started meanwhile counts whole; one that ended meanwhile is not counted
  * (the pools' connections live through a run).
  */
-export function startCpuMeter(sources: CpuSources): { stop(): number | undefined } {
-  const before = cpuMsByPid(sources.pids());
+export function startCpuMeter(sources: CpuSources): { stop(): CpuUsed | undefined } {
+  const appPid = sources.app === 'self' ? [] : [sources.app];
+  const before = cpuMsByPid([...appPid, ...sources.postgres()]);
   const selfBefore = process.cpuUsage();
+  const usedSince = (after: Map<number, number>) => {
+    let ms = 0;
+    for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+    return ms;
+  };
   return {
     stop() {
       if (!PROC) return undefined;
-      const used = process.cpuUsage(selfBefore);
-      const self = sources.self ? (used.user + used.system) / 1000 : 0;
-      const after = cpuMsByPid(sources.pids());
-      let others = 0;
-      for (const [pid, ms] of after) others += ms - (before.get(pid) ?? 0);
-      return self + others;
+      const self = process.cpuUsage(selfBefore);
+      const appMs = sources.app === 'self' ? (self.user + self.system) / 1000 : usedSince(cpuMsByPid(appPid));
+      return { appMs, postgresMs: usedSince(cpuMsByPid(sources.postgres())) };
     },
   };
 }

@@ -55,7 +55,7 @@ const scenarios = values.scenario.split(',').map((s) => s.trim()) as Scenario[];
 for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}": choose from ${SCENARIOS.join(', ')}`);
 const load = { runs: positive('runs', values.runs), seconds: positive('seconds', values.seconds), connections: positive('connections', values.connections) };
 
-const row = (label: string, r: LoadResult) => `  ${label.padEnd(44)} ${String(r.perSecond).padStart(7)}/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  failed ${r.failures}${r.cpuMsPerOp === undefined ? '' : `  CPU ${r.cpuMsPerOp.toFixed(2)} ms`}`;
+const row = (label: string, r: LoadResult) => `  ${label.padEnd(44)} ${String(r.perSecond).padStart(7)}/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms  failed ${r.failures}${r.cpuMsPerOp === undefined ? '' : `  CPU ${r.cpuMsPerOp.toFixed(2)} ms${r.postgresCpuMsPerOp === undefined ? '' : ` (PostgreSQL ${r.postgresCpuMsPerOp.toFixed(2)})`}`}`;
 
 const results: Record<string, unknown>[] = [];
 for (const children of sizes) {

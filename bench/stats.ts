@@ -1,4 +1,5 @@
 /** Small statistics for benchmark reports: percentiles of latencies, medians of runs. */
+import type { CpuUsed } from './cpu-time.js';
 
 /** The p-th percentile (0–100) of `values` by nearest rank; NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
@@ -23,11 +24,14 @@ export interface LoadResult {
   failures: number;
   /** CPU (ms) an answer took: the service's process (or this one, in-process) and PostgreSQL's (bench/cpu-time.ts); absent where not measured. */
   cpuMsPerOp?: number;
+  /** PostgreSQL's part of it: what is left is the answering process's. */
+  postgresCpuMsPerOp?: number;
 }
 
-export function loadResult(latenciesMs: readonly number[], seconds: number, failures: number, cpuMs?: number): LoadResult {
+export function loadResult(latenciesMs: readonly number[], seconds: number, failures: number, cpu?: CpuUsed): LoadResult {
+  const n = latenciesMs.length;
   return {
-    ...(cpuMs !== undefined && latenciesMs.length > 0 ? { cpuMsPerOp: round2(cpuMs / latenciesMs.length) } : {}),
+    ...(cpu !== undefined && n > 0 ? { cpuMsPerOp: round2((cpu.appMs + cpu.postgresMs) / n), postgresCpuMsPerOp: round2(cpu.postgresMs / n) } : {}),
     requests: latenciesMs.length,
     perSecond: Math.round(latenciesMs.length / seconds),
     p50: round1(percentile(latenciesMs, 50)),
@@ -40,9 +44,13 @@ export function loadResult(latenciesMs: readonly number[], seconds: number, fail
 /** The median run of several by throughput, with each latency figure the median across runs. */
 export function medianOf(runs: readonly LoadResult[]): LoadResult {
   const pick = (f: (r: LoadResult) => number) => median(runs.map(f));
-  const cpu = runs.flatMap((r) => (r.cpuMsPerOp === undefined ? [] : [r.cpuMsPerOp]));
+  const measured = (key: 'cpuMsPerOp' | 'postgresCpuMsPerOp') => {
+    const values = runs.flatMap((r) => (r[key] === undefined ? [] : [r[key]]));
+    return values.length > 0 ? { [key]: median(values) } : {};
+  };
   return {
-    ...(cpu.length > 0 ? { cpuMsPerOp: median(cpu) } : {}),
+    ...measured('cpuMsPerOp'),
+    ...measured('postgresCpuMsPerOp'),
     requests: pick((r) => r.requests),
     perSecond: pick((r) => r.perSecond),
     p50: pick((r) => r.p50),

@@ -30,7 +30,7 @@ function findTests(dir: string, out: string[] = []): string[] {
 
 const files = explicitFiles.length > 0
   ? explicitFiles
-  : ['src', 'migrations', 'test', 'chaos'].flatMap((d) => findTests(path.join(PROJECT_ROOT, d))).filter((f) => !(noBrowser && f.startsWith('test/e2e/'))).sort();
+  : ['src', 'migrations', 'test', 'chaos', 'bench'].flatMap((d) => findTests(path.join(PROJECT_ROOT, d))).filter((f) => !(noBrowser && f.startsWith('test/e2e/'))).sort();
 
 const logger = createLogger({ logLevel: 'warn' });
 let embedded: EmbeddedServer | undefined;

@@ -42,7 +42,7 @@ export async function benchFindChild(world: WorldContext, service: { baseUrl: st
     connections: options.connections,
     seconds: options.seconds,
     expectStatus: 200,
-    cpu: { self: false, pids: () => [service.pid, ...world.postgresPids()] },
+    cpu: { app: service.pid, postgres: () => world.postgresPids() },
     request: (n: number) => ({ method: 'POST' as const, path: '/children/search', headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: body(n) }),
   };
   await httpLoad({ ...searches, seconds: WARM_UP_SECONDS });
@@ -52,7 +52,7 @@ export async function benchFindChild(world: WorldContext, service: { baseUrl: st
     direct.push(await closedLoop(options.connections, options.seconds, async (n) => {
       const q = queries[n % queries.length]!;
       await world.services.childSearch.candidates({ givenNames: q.givenNames, familyName: q.familyName, dateOfBirth: isoDate(q) });
-    }, { self: true, pids: () => world.postgresPids() }));
+    }, { app: 'self' as const, postgres: () => world.postgresPids() }));
   }
   const result = { http: medianOf(http), atTargetRate: medianOf(atTargetRate), directSql: medianOf(direct) };
   return { ...result, ratio: round2(result.http.perSecond / result.directSql.perSecond) };

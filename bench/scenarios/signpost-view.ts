@@ -40,13 +40,13 @@ export async function benchSignpostView(world: WorldContext, service: { baseUrl:
     connections: options.connections,
     seconds: options.seconds,
     expectStatus: 200,
-    cpu: { self: false, pids: () => [service.pid, ...world.postgresPids()] },
+    cpu: { app: service.pid, postgres: () => world.postgresPids() },
     request: (n: number) => ({ method: 'POST' as const, path: `/children/${ids[n % ids.length]!}/view`, headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
   };
   await httpLoad({ ...views, seconds: WARM_UP_SECONDS });
   for (let run = 0; run < options.runs; run++) {
     http.push(await httpLoad(views));
-    const inProcess = { self: true, pids: () => world.postgresPids() };
+    const inProcess = { app: 'self' as const, postgres: () => world.postgresPids() };
     audited.push(await closedLoop(options.connections, options.seconds, (n) => world.services.childRecords.lookAt(viewer, ids[n % ids.length]!, 'safeguarding_concern', `bench-${n}`), inProcess));
     // As a look reads: no transaction, the child, then the signpost, then the rest of the record
     // (batched as a look's is, so the ratio prices the check and the writes, not the batching).
