@@ -30,7 +30,21 @@ export function createViewEnvironment(): nunjucks.Environment {
     return typeof value === 'string' && isCalendarDate(value) ? formatDate(value) : '';
   });
   env.addFilter('govukDateTime', (value: unknown) => (value instanceof Date ? formatDateTime(value) : ''));
+  env.addFilter('trim', trimFilter);
   return env;
+}
+
+/**
+ * Nunjucks' own `trim` (a `/^\s*|\s*$/g` replace) takes time quadratic in each run of whitespace,
+ * and GOV.UK Frontend's macros trim their indented output at every level of nesting: the search
+ * form cost about 12 ms of CPU a render, most of it in that expression. `String.prototype.trim`
+ * removes the same characters (`\s` is WhiteSpace and LineTerminator, as `trim` is) in one pass.
+ * Text marked safe stays safe, as with the filter it replaces; anything else but text is left as it is.
+ */
+function trimFilter(value: unknown): unknown {
+  const { SafeString } = nunjucks.runtime;
+  if (value instanceof SafeString) return new SafeString(value.val.trim());
+  return typeof value === 'string' ? value.trim() : value;
 }
 
 /** The values every page needs: the user for the header, the CSP nonce, the CSRF token. */
