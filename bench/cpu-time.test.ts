@@ -5,26 +5,33 @@ import { once } from 'node:events';
 import { startCpuMeter } from './cpu-time.js';
 import { loadResult, medianOf } from './stats.js';
 
-const busyFor = (ms: number) => {
-  const until = performance.now() + ms;
+/** Spins until this process has used `ms` of CPU (not of wall time: the machine may be busy). */
+const burnCpu = (ms: number) => {
+  const start = process.cpuUsage();
   let x = 0;
-  while (performance.now() < until) x += Math.sqrt(x + 1);
-  return x;
+  for (;;) {
+    const used = process.cpuUsage(start);
+    if (used.user + used.system >= ms * 1000) return x;
+    x += Math.sqrt(x + 1);
+  }
 };
 
 test('the CPU meter counts the answering process and PostgreSQL\'s apart', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
-  // A busy child process stands in for PostgreSQL; this process answers.
-  const child = spawn(process.execPath, ['-e', 'const u = Date.now() + 400; let x = 0; while (Date.now() < u) x += Math.sqrt(x + 1);']);
-  const meter = startCpuMeter({ app: 'self', postgres: () => [child.pid!] });
-  busyFor(150);
-  await once(child, 'spawn');
-  // Read while the child still runs: a process that has ended is not counted.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const used = meter.stop();
-  await once(child, 'exit');
-  assert.ok(used, '/proc is readable on Linux');
-  assert.ok(used.appMs >= 100, `this process's 150 ms busy loop counted as ${String(used.appMs)} ms`);
-  assert.ok(used.postgresMs >= 100, `the other process's CPU counted as ${String(used.postgresMs)} ms`);
+  // A child process stands in for PostgreSQL: it uses 400 ms of CPU, says so, and waits to be
+  // stopped (a process that has ended is not counted).
+  const child = spawn(process.execPath, ['-e', `(${burnCpu.toString()})(400); process.stdout.write('burnt'); setInterval(() => {}, 1000);`]);
+  try {
+    const meter = startCpuMeter({ app: 'self', postgres: () => [child.pid!] });
+    burnCpu(100);
+    await once(child.stdout, 'data');
+    const used = meter.stop();
+    assert.ok(used, '/proc is readable on Linux');
+    // /proc counts in ticks of 10 ms: some slack either way.
+    assert.ok(used.appMs >= 100 && used.appMs < 300, `this process's 100 ms counted as ${String(used.appMs)} ms`);
+    assert.ok(used.postgresMs >= 350, `the other process's 400 ms counted as ${String(used.postgresMs)} ms`);
+  } finally {
+    child.kill();
+  }
 });
 
 test('a run reports CPU an answer and PostgreSQL\'s part of it; the median of runs takes each figure\'s median', () => {

@@ -6,7 +6,8 @@ import path from 'node:path';
  * and every PostgreSQL process, not the load generator) and PostgreSQL's part of it, which say
  * where the cost lies and how many answers two cores can give. It moves with this shared machine
  * as the rate does (5.2 ms a search on a slow stretch, 4.0 on a fast one, the same code), so
- * versions are compared by runs that alternate. Read from /proc: Linux only (elsewhere the figure is left out).
+ * versions are compared by runs that alternate. Read from /proc: Linux only (elsewhere the
+ * figure is left out).
  */
 
 /**
