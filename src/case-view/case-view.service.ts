@@ -84,13 +84,12 @@ export class CaseViewService {
     return inTransaction(this.deps.db, async (tx) => {
       const ids = await this.caseViewableIds(viewer, tx);
       await this.deps.audit.record(tx, { ...auditActor(viewer), action: 'search', childId: null, basis: 'own relationships', reason: 'children you work with', outcome: 'allowed', requestId });
-      const out: { childId: string; name: string; dateOfBirth: CalendarDate }[] = [];
-      for (const childId of ids) {
-        const child = await this.deps.children.read(childId, tx);
-        if (!child) continue;
-        const given = child.identity.givenNames ? `${child.identity.givenNames} ` : '';
-        out.push({ childId, name: `${given}${child.identity.familyName}`, dateOfBirth: child.identity.dateOfBirth });
-      }
+      // One query for the names of all of them (up to MAX_LISTED): read one by one, a list of 200
+      // took about 100 ms of round trips. Shredded children are left out.
+      const out = (await this.deps.children.readPeople(ids, tx)).map(({ id, identity }) => {
+        const given = identity.givenNames ? `${identity.givenNames} ` : '';
+        return { childId: id, name: `${given}${identity.familyName}`, dateOfBirth: identity.dateOfBirth };
+      });
       return out.sort((a, b) => a.name.localeCompare(b.name));
     });
   }
