@@ -67,7 +67,9 @@ describe('the case view', () => {
     const page = await session.get('/children/mine');
     assert.equal(page.statusCode, 200);
     assert.ok(page.body.includes(`/children/${childId}/case`));
+    assert.ok(page.body.includes('Morwenna Trevelyan'), 'the child is listed by name, opened');
     assert.ok(!page.body.includes(`/children/${otherChildId}/case`));
+    assert.ok(!page.body.includes('Okonkwo'));
     assert.equal((await session.get(`/children/${otherChildId}/case`)).statusCode, 404);
   });
 
