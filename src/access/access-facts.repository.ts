@@ -122,13 +122,26 @@ export type LookFactColumn = 'merged_into' | 'seal_holder' | 'live_break_glass';
 export async function listCaseViewable(db: DbOrTx, viewer: { userId: string; organisationId: string; role: string }, q: Omit<AccessFactsQuery, 'userId'>, limit: number): Promise<string[]> {
   const f: AccessFactsQuery = { ...q, userId: viewer.userId };
   const mash = MASH_ROLES.has(viewer.role);
+  // The rule is tested only on the children one of its clauses could hold for, found through
+  // the viewer's own rows (involvements of their practitioner record and team, grants,
+  // seal-holdings, and their council's children for a MASH role): testing it on every child in
+  // id order until the list filled took about 0.9 s at a million children.
   const { rows } = await sql<{ id: string }>`
+    WITH v AS (${viewerPractitioner(f.userId)}),
+    candidates AS (
+      SELECT i.child_id FROM involvements i, v WHERE i.practitioner_id = v.practitioner_id
+      UNION SELECT i.child_id FROM involvements i JOIN practitioners p ON p.id = i.practitioner_id, v
+        WHERE p.organisation_id = v.p_org AND p.team = v.p_team
+      UNION SELECT g.child_id FROM break_glass_grants g WHERE g.user_id = ${viewer.userId}::uuid
+      UNION SELECT h.child_id FROM child_seal_holders h WHERE h.user_id = ${viewer.userId}::uuid
+      UNION SELECT m.id FROM children m WHERE ${mash} AND m.responsible_council_id = ${viewer.organisationId}::uuid)
     SELECT c.id FROM children c
-    WHERE ${liveBreakGlass(f)}
+    WHERE c.id IN (SELECT child_id FROM candidates)
+      AND (${liveBreakGlass(f)}
       OR (c.shielded AND ${sealHolder(f)})
       OR (NOT c.shielded AND (
         ${ownInvolvement(f)} OR ${teamInvolvement(f)}
-        OR (${mash} AND c.responsible_council_id = ${viewer.organisationId}::uuid)))
+        OR (${mash} AND c.responsible_council_id = ${viewer.organisationId}::uuid))))
     ORDER BY c.id
     LIMIT ${limit}`.execute(db);
   return rows.map((r) => r.id);
