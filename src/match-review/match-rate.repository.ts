@@ -20,14 +20,16 @@ export interface MatchRateFigures {
  * The match-rate dashboard's figures for one council, counts only (no child data).
  *
  * "Verified" NHS number: one held on the record that passed the modulus-11 check when it was
- * entered (the validator refuses any other, and only such numbers get an `nhs_number` blind
- * index). Tracing against the NHS Spine is not available to Signpost. Live records only: merged
- * tombstones and crypto-shredded records (no data key) are not counted.
+ * entered (the validator refuses any other). Tracing against the NHS Spine is not available to
+ * Signpost. Live records only: merged tombstones and crypto-shredded records (no data key) are
+ * not counted. Whether a record holds one is read from its sealed column's presence (the number
+ * and its `nhs_number` blind index are written together), in the one scan of the council's
+ * children: probing each child's blind-index rows took 3.2 s for a council of 204,000 at 1M.
  */
 export async function matchRateFigures(db: DbOrTx, councilId: string, now: Date): Promise<MatchRateFigures> {
   const { rows: [counts] } = await sql<{ children: number; with_nhs: number }>`
     SELECT count(*)::integer AS children,
-           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.child_id = c.id AND b.kind = 'nhs_number'))::integer AS with_nhs
+           count(*) FILTER (WHERE c.nhs_number IS NOT NULL)::integer AS with_nhs
     FROM children c JOIN child_keys k ON k.child_id = c.id
     WHERE c.responsible_council_id = ${councilId} AND c.merged_into IS NULL`.execute(db);
   const { rows: [queue] } = await sql<{ open: number; median_days: number | null; oldest_days: number | null }>`

@@ -235,11 +235,20 @@ describe('a merged record\'s history', () => {
 
 describe('the match-rate dashboard', () => {
   test('counts children with a verified NHS number, open items and their age, and automatic links', async () => {
+    await aChild(t, worker, aChildRecordInput(councilCode, { givenNames: 'Ottilie', familyName: 'Marchbank', dateOfBirth: '2012-02-14', nhsNumber: '9434765919' }));
     const page = await mashSession.get('/match-review/match-rate');
     assert.equal(page.statusCode, 200);
     const figures = await t.services.matchReview.matchRate(mash);
     assert.ok(figures.children > 0);
     assert.equal(figures.belowTarget, true, 'test children mostly have no NHS number');
+    // The same children counted by their NHS number's blind index, as the figure once was.
+    const { rows: [indexed] } = await sql<{ children: number; with_nhs: number }>`
+      SELECT count(*)::integer AS children,
+             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM child_blind_index b WHERE b.child_id = c.id AND b.kind = 'nhs_number'))::integer AS with_nhs
+      FROM children c JOIN child_keys k ON k.child_id = c.id
+      WHERE c.responsible_council_id = ${mash.organisationId}::uuid AND c.merged_into IS NULL`.execute(t.database.db);
+    assert.ok(indexed && indexed.with_nhs > 0 && indexed.with_nhs < indexed.children, 'some children have an NHS number, not all');
+    assert.deepEqual({ children: figures.children, withNhsNumber: figures.withNhsNumber }, { children: indexed.children, withNhsNumber: indexed.with_nhs });
     assert.ok(figures.openItems >= 1);
     assert.ok(figures.oldestAgeDays !== null && figures.medianAgeDays !== null && figures.oldestAgeDays >= figures.medianAgeDays);
     assert.match(page.body, /Below 95%/);
