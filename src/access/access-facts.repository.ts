@@ -125,7 +125,7 @@ export async function listCaseViewable(db: DbOrTx, viewer: { userId: string; org
   // The rule is tested only on the children one of its clauses could hold for, found through
   // the viewer's own rows (involvements of their practitioner record and team, grants,
   // seal-holdings, and their council's children for a MASH role): testing it on every child in
-  // id order until the list filled took about 0.9 s at a million children.
+  // id order until the list filled took 3.9 s at a million children for a user with none.
   const { rows } = await sql<{ id: string }>`
     WITH v AS (${viewerPractitioner(f.userId)}),
     candidates AS (
