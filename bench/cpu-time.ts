@@ -28,18 +28,25 @@ export interface CpuUsed {
 const TICKS_PER_SECOND = 100;
 const PROC = existsSync('/proc/self/stat');
 
+/**
+ * A process's /proc/<pid>/stat fields after its command name (which may hold spaces): the parent
+ * pid is the 2nd, utime and stime the 12th and 13th. Undefined once the process has gone.
+ */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** user + system CPU (ms) of each process that can be read, by pid. */
 function cpuMsByPid(pids: readonly number[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
-    } catch {
-      // Gone since it was listed.
-    }
+    const fields = statFields(pid);
+    if (fields) out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
   }
   return out;
 }
@@ -60,13 +67,7 @@ export function postgresPids(clusterDir: string): number[] {
     return [];
   }
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(entry));
-    } catch {
-      // Gone since it was listed.
-    }
+    if (/^\d+$/.test(entry) && Number(statFields(entry)?.[1]) === postmaster) pids.push(Number(entry));
   }
   return pids;
 }

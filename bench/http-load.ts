@@ -69,7 +69,7 @@ export async function httpLoad(options: HttpLoadOptions): Promise<LoadResult & {
     if (statusCode === 503) shed.push(responseTime);
   });
   const result = await done;
-  const cpuMs = meter?.stop();
+  const cpu = meter?.stop();
   failures += result.errors + result.timeouts;
-  return { ...loadResult(latencies, result.duration, failures, cpuMs), statusCounts, shedP99: shed.length > 0 ? round1(percentile(shed, 99)) : null };
+  return { ...loadResult(latencies, result.duration, failures, cpu), statusCounts, shedP99: shed.length > 0 ? round1(percentile(shed, 99)) : null };
 }

@@ -43,10 +43,10 @@ export async function benchSignpostView(world: WorldContext, service: { baseUrl:
     cpu: { app: service.pid, postgres: () => world.postgresPids() },
     request: (n: number) => ({ method: 'POST' as const, path: `/children/${ids[n % ids.length]!}/view`, headers: { cookie: service.session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
   };
+  const inProcess = { app: 'self' as const, postgres: () => world.postgresPids() };
   await httpLoad({ ...views, seconds: WARM_UP_SECONDS });
   for (let run = 0; run < options.runs; run++) {
     http.push(await httpLoad(views));
-    const inProcess = { app: 'self' as const, postgres: () => world.postgresPids() };
     audited.push(await closedLoop(options.connections, options.seconds, (n) => world.services.childRecords.lookAt(viewer, ids[n % ids.length]!, 'safeguarding_concern', `bench-${n}`), inProcess));
     // As a look reads: no transaction, the child, then the signpost, then the rest of the record
     // (batched as a look's is, so the ratio prices the check and the writes, not the batching).
