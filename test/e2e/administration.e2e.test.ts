@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/accounts/totp.js';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/demo/demo-accounts.js';
-import { accessibilityViolations, describeViolations, launchBrowser } from './browser.js';
+import { assertShown, accessibilityViolations, describeViolations, launchBrowser } from './browser.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 
 let server: LiveServer;
@@ -47,7 +47,7 @@ test('a council administrator uses the account pages in a real browser; every pa
   await page.getByRole('button', { name: 'Add an account' }).click();
   await assertAccessible(page, 'add an account');
   await page.getByRole('button', { name: 'Add account' }).click();
-  assert.ok(await page.locator('.govuk-error-summary').isVisible());
+  await assertShown(page.locator('.govuk-error-summary'));
   await assertAccessible(page, 'add an account with errors');
 
   await page.getByLabel('Organisation').selectOption({ index: 1 });
@@ -60,14 +60,14 @@ test('a council administrator uses the account pages in a real browser; every pa
     await page.locator(`#${group}-year`).fill('2026');
   }
   await page.getByRole('button', { name: 'Add account' }).click();
-  assert.ok(await page.getByRole('heading', { name: 'Account added' }).isVisible());
+  await assertShown(page.getByRole('heading', { name: 'Account added' }));
   await assertAccessible(page, 'account added');
 
   await page.getByRole('link', { name: 'View the account' }).click();
   await assertAccessible(page, 'one account');
   await page.getByLabel('MASH officer').check();
   await page.getByRole('button', { name: 'Change role' }).click();
-  assert.ok(await page.getByText('Role changed.').isVisible());
+  await assertShown(page.getByText('Role changed.'));
   await assertAccessible(page, 'one account after a change');
 
   await page.goto(`${server.url}/admin/access-review`);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium; CI installs it (see .ci/run). Override with SIGNPOST_CHROMIUM. */
 export const CHROMIUM_PATH = process.env['SIGNPOST_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -40,4 +40,15 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
 
 export function describeViolations(violations: AxeViolation[]): string {
   return violations.map((v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n');
+}
+
+/**
+ * Passes once the element is shown; fails after ten seconds. Playwright's `isVisible()` answers at
+ * once, so straight after a click that submits a form it can read the page being left: a loaded CI
+ * machine failed a test that way.
+ */
+export async function assertShown(locator: Locator, message?: string): Promise<void> {
+  await locator.waitFor({ state: 'visible', timeout: 10_000 }).catch((error: unknown) => {
+    throw new Error(`${message ?? 'expected to be shown'}: ${error instanceof Error ? error.message : String(error)}`);
+  });
 }

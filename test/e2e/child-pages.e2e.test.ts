@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { totpCode } from '../../src/accounts/totp.js';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/demo/demo-accounts.js';
 import { addDays, addMonths, formatDate, ukDate } from '../../src/platform/time/calendar-date.js';
-import { launchBrowser } from './browser.js';
+import { assertShown, launchBrowser } from './browser.js';
 import { assertAccessible, newPage } from './sign-in-steps.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 
@@ -80,7 +80,7 @@ describe('who is working with a child, through a real browser', () => {
     await signIn(page, 'dsl@school.demo.test');
 
     await search(page, 'A safeguarding concern about this child', 'Marchbank', child.dateOfBirth);
-    assert.ok(await page.getByRole('heading', { name: 'Elspeth Marchbanks' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Elspeth Marchbanks' }));
     await assertAccessible(page, 'search results page');
     await assertHeadingsInOrder(page, 'search results page');
 
@@ -89,13 +89,13 @@ describe('who is working with a child, through a real browser', () => {
     await view.focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/children/${childId}/view`);
-    assert.ok(await page.getByRole('heading', { level: 1, name: 'Elspeth Marchbanks' }).isVisible());
-    assert.ok(await page.getByRole('heading', { name: 'Who is working with this child' }).isVisible());
+    await assertShown(page.getByRole('heading', { level: 1, name: 'Elspeth Marchbanks' }));
+    await assertShown(page.getByRole('heading', { name: 'Who is working with this child' }));
     const lead = page.locator('.govuk-summary-card', { hasText: leadProfessional.name });
-    assert.ok(await lead.getByText('Lead professional').isVisible());
-    assert.ok(await lead.getByText(leadProfessional.route).isVisible(), 'how to reach the lead professional');
-    assert.ok(await page.locator('.govuk-summary-card', { hasText: 'Pastoral team' }).isVisible());
-    assert.ok(await page.getByText(formatDate(child.dateOfBirth)).first().isVisible());
+    await assertShown(lead.getByText('Lead professional'));
+    await assertShown(lead.getByText(leadProfessional.route), 'how to reach the lead professional');
+    await assertShown(page.locator('.govuk-summary-card', { hasText: 'Pastoral team' }));
+    await assertShown(page.getByText(formatDate(child.dateOfBirth)).first());
     await assertAccessible(page, 'signpost page');
     await assertHeadingsInOrder(page, 'signpost page');
     assert.doesNotMatch(await page.content(), /Shield this record/);
@@ -104,11 +104,11 @@ describe('who is working with a child, through a real browser', () => {
     await page.goto(`${server.url}/children/${childId}`);
     await assertAccessible(page, 'reason page');
     await page.getByRole('button', { name: 'View who is working with this child' }).click();
-    assert.ok(await page.locator('.govuk-error-summary').isVisible());
+    await assertShown(page.locator('.govuk-error-summary'));
     await assertAccessible(page, 'reason page with errors');
     await page.getByLabel('The child\'s education, attendance or welfare at school').check();
     await page.getByRole('button', { name: 'View who is working with this child' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'Who is working with this child' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Who is working with this child' }));
 
     assert.deepEqual(problems, [], 'no CSP violations or script errors');
     await context.close();
@@ -119,16 +119,16 @@ describe('who is working with a child, through a real browser', () => {
     const { page, problems } = await newPage(context);
     await signIn(page, 'mash.officer@police.demo.test');
     await search(page, 'A referral or assessment I am working on', 'Nobodyatall', '2015-02-01');
-    assert.ok(await page.getByRole('heading', { name: 'No child found' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'No child found' }));
     await assertAccessible(page, 'no results page');
     await page.getByRole('button', { name: 'Create a new record' }).click();
-    assert.ok(await page.getByRole('heading', { level: 1, name: 'Create a new record' }).isVisible());
+    await assertShown(page.getByRole('heading', { level: 1, name: 'Create a new record' }));
     assert.equal(await page.getByLabel('Last name', { exact: true }).inputValue(), 'Nobodyatall');
     await assertAccessible(page, 'create page');
     await assertHeadingsInOrder(page, 'create page');
 
     await page.getByRole('button', { name: 'Create record' }).click();
-    assert.ok(await page.locator('.govuk-error-summary').isVisible());
+    await assertShown(page.locator('.govuk-error-summary'));
     await assertAccessible(page, 'create page with errors');
     // The error summary links to the fields to fix.
     await page.locator('.govuk-error-summary a', { hasText: 'Select the child\'s sex' }).click();
@@ -150,13 +150,13 @@ describe('who is working with a child, through a real browser', () => {
     await trigger.getByLabel('Year').fill(ty!);
     await page.getByLabel('Responsible council').selectOption({ label: 'Leeds City Council' });
     await page.getByRole('button', { name: 'Create record' }).click();
-    assert.ok(await page.getByRole('heading', { level: 1, name: 'Check this child is not already known' }).isVisible());
-    assert.ok(await page.getByRole('heading', { name: 'Elspeth Marchbanks' }).isVisible());
+    await assertShown(page.getByRole('heading', { level: 1, name: 'Check this child is not already known' }));
+    await assertShown(page.getByRole('heading', { name: 'Elspeth Marchbanks' }));
     await assertAccessible(page, 'create page with likely matches');
     await assertHeadingsInOrder(page, 'create page with likely matches');
     await page.getByLabel('I have checked these are not the same child').check();
     await page.getByRole('button', { name: 'Create record' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'Record created' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Record created' }));
     await assertAccessible(page, 'record created page');
 
     assert.deepEqual(problems, []);
@@ -171,10 +171,10 @@ describe('who is working with a child, through a real browser', () => {
     await page.getByLabel('A safeguarding concern about this child').check();
     await page.getByRole('button', { name: 'View who is working with this child' }).click();
     await page.getByRole('link', { name: 'Shield this record' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'Shield this record' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Shield this record' }));
     await assertAccessible(page, 'shield page');
     await page.getByRole('button', { name: 'Shield this record' }).click();
-    assert.ok(await page.locator('.govuk-error-summary').isVisible());
+    await assertShown(page.locator('.govuk-error-summary'));
     await assertAccessible(page, 'shield page with errors');
     await page.getByLabel('Why is the record shielded?').fill('Risk of harm if the family\'s location is known');
     await page.getByLabel('Who decided?').fill('Jo Bloggs, Head of Service');
@@ -183,15 +183,15 @@ describe('who is working with a child, through a real browser', () => {
     await page.getByLabel('Month').fill(String(Number(review[1])));
     await page.getByLabel('Year').fill(review[0]!);
     await page.getByRole('button', { name: 'Shield this record' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'Record shielded' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Record shielded' }));
     await assertAccessible(page, 'record shielded page');
 
     // The seal-holder's view: the shield, its seal-holders and a way to name another.
     await page.getByRole('link', { name: 'View the record again' }).click();
     await page.getByLabel('A safeguarding concern about this child').check();
     await page.getByRole('button', { name: 'View who is working with this child' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'Shield', exact: true }).isVisible());
-    assert.ok(await page.getByLabel('Name another seal-holder from your council').isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Shield', exact: true }));
+    await assertShown(page.getByLabel('Name another seal-holder from your council'));
     await assertAccessible(page, 'signpost page for a seal-holder');
     await assertHeadingsInOrder(page, 'signpost page for a seal-holder');
 
@@ -202,7 +202,7 @@ describe('who is working with a child, through a real browser', () => {
     await other.page.goto(`${server.url}/children/${childId}`);
     await other.page.getByLabel('Health care or treatment I am giving the child').check();
     await other.page.getByRole('button', { name: 'View who is working with this child' }).click();
-    assert.ok(await other.page.getByText('This record is shielded. Contact Leeds City Council').isVisible());
+    await assertShown(other.page.getByText('This record is shielded. Contact Leeds City Council'));
     const content = await other.page.content();
     for (const hidden of [leadProfessional.name, leadProfessional.route, 'Kirkstall Road', 'Ruth Marchbanks', 'Who is working with this child']) {
       assert.ok(!content.includes(hidden), `the shielded page must not show "${hidden}"`);
@@ -211,7 +211,7 @@ describe('who is working with a child, through a real browser', () => {
 
     // Removing the shield.
     await page.getByRole('button', { name: 'Remove shield' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'Shield removed' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Shield removed' }));
     await assertAccessible(page, 'shield removed page');
 
     assert.deepEqual([...problems, ...other.problems], []);
@@ -226,8 +226,8 @@ describe('who is working with a child, through a real browser', () => {
     await search(page, 'The child has moved into or out of my area', 'Marchbanks', child.dateOfBirth);
     // Closest first: the exact date of birth before the record made with day and month swapped.
     await page.getByRole('button', { name: /View who is working with this child \(Elspeth Marchbanks\)/ }).first().click();
-    assert.ok(await page.getByRole('heading', { name: 'Who is working with this child' }).isVisible());
-    assert.ok(await page.getByText(leadProfessional.route).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Who is working with this child' }));
+    await assertShown(page.getByText(leadProfessional.route));
     await context.close();
   });
 });

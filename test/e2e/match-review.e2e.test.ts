@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { sql } from 'kysely';
-import { launchBrowser } from './browser.js';
+import { assertShown, launchBrowser } from './browser.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 import { assertAccessible, newPage, signInWithCode } from './sign-in-steps.js';
 
@@ -58,7 +58,7 @@ describe('reviewing possible duplicates in the browser', () => {
 
     // Saving without a decision names both missing answers in the error summary.
     await page.getByRole('button', { name: 'Save decision' }).click();
-    assert.equal(await page.locator('.govuk-error-summary').isVisible(), true);
+    await assertShown(page.locator('.govuk-error-summary'));
     await assertAccessible(page, 'the comparison page with errors');
 
     await page.getByLabel('Different children: keep both').check();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { totpCode } from '../../src/accounts/totp.js';
 import { DEMO_PASSWORD } from '../../src/demo/demo-accounts.js';
-import { launchBrowser } from './browser.js';
+import { assertShown, launchBrowser } from './browser.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 import { assertAccessible, freshCode, newPage } from './sign-in-steps.js';
 
@@ -29,7 +29,7 @@ describe('signing in through a real browser', () => {
 
     // Submitting empty shows the GOV.UK error summary, which must be accessible too.
     await page.getByRole('button', { name: 'Continue' }).click();
-    assert.ok(await page.locator('.govuk-error-summary').isVisible());
+    await assertShown(page.locator('.govuk-error-summary'));
     await assertAccessible(page, 'sign-in page with errors');
 
     await page.getByLabel('Work email address').fill('dsl@school.demo.test');
@@ -41,15 +41,15 @@ describe('signing in through a real browser', () => {
     await page.getByLabel('Enter the 6-digit code from your authenticator app').fill(await freshCode());
     await page.getByRole('button', { name: 'Sign in' }).click();
     assert.equal(new URL(page.url()).pathname, '/');
-    assert.ok(await page.getByRole('heading', { name: 'Find out who is working with a child' }).isVisible());
-    assert.ok(await page.getByText('Grace Whitfield').first().isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Find out who is working with a child' }));
+    await assertShown(page.getByText('Grace Whitfield').first());
     await assertAccessible(page, 'home page');
 
     await page.getByRole('button', { name: 'Find a child' }).click();
     assert.equal(new URL(page.url()).pathname, '/children/search');
     await assertAccessible(page, 'search page');
     await page.getByRole('button', { name: 'Search' }).click();
-    assert.ok(await page.locator('.govuk-error-summary').isVisible());
+    await assertShown(page.locator('.govuk-error-summary'));
     await assertAccessible(page, 'search page with errors');
     await page.getByLabel('A safeguarding concern about this child').check();
     await page.getByLabel('Last name').fill('Nobodyatall');
@@ -57,11 +57,11 @@ describe('signing in through a real browser', () => {
     await page.getByLabel('Month').fill('2');
     await page.getByLabel('Year').fill('2014');
     await page.getByRole('button', { name: 'Search' }).click();
-    assert.ok(await page.getByRole('heading', { name: 'No child found' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'No child found' }));
     await assertAccessible(page, 'search results page');
 
     await page.goto(`${server.url}/no-such-page`);
-    assert.ok(await page.getByRole('heading', { name: 'Page not found' }).isVisible());
+    await assertShown(page.getByRole('heading', { name: 'Page not found' }));
     await assertAccessible(page, '404 page');
 
     await page.goto(`${server.url}/`);
@@ -83,7 +83,7 @@ describe('signing in through a real browser', () => {
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Continue' }).click();
     assert.match(page.url(), /\/sign-in\/mfa\/setup$/);
-    assert.ok(await page.getByRole('img', { name: /QR code/ }).isVisible());
+    await assertShown(page.getByRole('img', { name: /QR code/ }));
     await assertAccessible(page, 'authenticator set-up page');
     await page.getByText('I cannot scan the QR code').click();
     const secret = (await page.locator('#setup-key').textContent())!.trim();
@@ -104,7 +104,7 @@ describe('signing in through a real browser', () => {
     await page.getByLabel('Enter the 6-digit code from your authenticator app').fill(await freshCode());
     await page.getByRole('button', { name: 'Sign in' }).click();
     assert.equal(new URL(page.url()).pathname, '/');
-    assert.ok(await page.getByText('DC Tom Hughes').first().isVisible());
+    await assertShown(page.getByText('DC Tom Hughes').first());
     await context.close();
   });
 
@@ -116,7 +116,7 @@ describe('signing in through a real browser', () => {
     await page.getByLabel('Work email address').fill('dsl@school.demo.test');
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Continue' }).click();
-    assert.ok(await page.getByText('This form has expired').isVisible());
+    await assertShown(page.getByText('This form has expired'));
     await assertAccessible(page, 'error page');
     await context.close();
   });

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from './browser.js';
+import { assertShown, launchBrowser } from './browser.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 import { assertAccessible, enterPassword, newPage, signInWithCode } from './sign-in-steps.js';
 
@@ -33,7 +33,7 @@ test('a health visitor adds a platform authenticator by keyboard, signs out, and
   await signInWithCode(page, server.url, EMAIL);
   await page.getByRole('link', { name: 'Security keys' }).click();
   assert.equal(new URL(page.url()).pathname, '/account/security-keys');
-  assert.ok(await page.getByText('You have not added a security key').isVisible());
+  await assertShown(page.getByText('You have not added a security key'));
   await assertAccessible(page, 'security keys page');
 
   await page.getByRole('button', { name: 'Add a security key' }).click();
@@ -49,8 +49,8 @@ test('a health visitor adds a platform authenticator by keyboard, signs out, and
   await page.getByLabel('Name for this key').fill('Work laptop');
   await page.getByRole('button', { name: 'Add security key' }).focus();
   await Promise.all([page.waitForURL('**/account/security-keys?done=added'), page.keyboard.press('Enter')]);
-  assert.ok(await page.getByText('Security key added').isVisible());
-  assert.ok(await page.getByRole('cell', { name: 'Work laptop', exact: true }).isVisible());
+  await assertShown(page.getByText('Security key added'));
+  await assertShown(page.getByRole('cell', { name: 'Work laptop', exact: true }));
   await assertAccessible(page, 'security keys page with a key');
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   assert.equal(credentials.length, 1);
@@ -61,12 +61,12 @@ test('a health visitor adds a platform authenticator by keyboard, signs out, and
   await enterPassword(page, server.url, EMAIL);
   assert.match(page.url(), /\/sign-in\/mfa$/);
   const useKey = page.getByRole('button', { name: 'Use your security key' });
-  assert.ok(await useKey.isVisible(), 'offered next to the code form');
-  assert.ok(await page.getByLabel('Enter the 6-digit code from your authenticator app').isVisible());
+  await assertShown(useKey, 'offered next to the code form');
+  await assertShown(page.getByLabel('Enter the 6-digit code from your authenticator app'));
   await assertAccessible(page, 'security code page with a security key');
   await useKey.focus();
   await Promise.all([page.waitForURL(`${server.url}/`), page.keyboard.press('Enter')]);
-  assert.ok(await page.getByRole('heading', { name: 'Find out who is working with a child' }).isVisible());
+  await assertShown(page.getByRole('heading', { name: 'Find out who is working with a child' }));
 
   // Break-glass takes the key instead of a fresh code; the code button still posts as usual.
   const child = await server.database.db.selectFrom('children').select('id').limit(1).executeTakeFirstOrThrow();
@@ -77,7 +77,7 @@ test('a health visitor adds a platform authenticator by keyboard, signs out, and
   const keyButton = page.getByRole('button', { name: 'Get emergency access with your security key' });
   await keyButton.focus();
   await Promise.all([page.waitForURL(`**/children/${child.id}/case`), page.keyboard.press('Enter')]);
-  assert.ok(await page.getByText('break-glass').first().isVisible());
+  await assertShown(page.getByText('break-glass').first());
 
   const entries = await server.database.db.selectFrom('audit_entries').select(['action', 'reason']).where('action', '=', 'sign_in').orderBy('id').execute();
   assert.deepEqual(entries.map((e) => e.reason), ['password and security code', 'password and security key']);
@@ -90,6 +90,6 @@ test('without JavaScript the security key is not offered and the code form still
   const page = await context.newPage();
   await enterPassword(page, server.url, EMAIL);
   assert.equal(await page.getByRole('button', { name: 'Use your security key' }).count(), 0, 'hidden without JavaScript');
-  assert.ok(await page.getByLabel('Enter the 6-digit code from your authenticator app').isVisible());
+  await assertShown(page.getByLabel('Enter the 6-digit code from your authenticator app'));
   await context.close();
 });
