@@ -34,6 +34,25 @@ test('the CPU meter counts the answering process and PostgreSQL\'s apart', { ski
   }
 });
 
+test('a process that ends during a run counts through the parent that waited for it', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  // As a PostgreSQL backend does when a command's connections close: a parent (the postmaster)
+  // starts a child that uses 300 ms of CPU and ends; the parent waits for it and stays.
+  const burner = `(${burnCpu.toString()})(300)`;
+  const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(burner)}]); process.stdout.write('reaped'); setInterval(() => {}, 1000);`]);
+  try {
+    const meter = startCpuMeter({ app: 'children', postgres: () => [parent.pid!] });
+    // And a command this process runs and waits for, as the import benchmark runs `signpost import`.
+    const command = spawn(process.execPath, ['-e', `(${burnCpu.toString()})(200)`]);
+    await Promise.all([once(parent.stdout, 'data'), once(command, 'exit')]);
+    const used = meter.stop();
+    assert.ok(used, '/proc is readable on Linux');
+    assert.ok(used.postgresMs >= 250, `the ended child's 300 ms counted as ${String(used.postgresMs)} ms`);
+    assert.ok(used.appMs >= 150, `the command's 200 ms counted as ${String(used.appMs)} ms`);
+  } finally {
+    parent.kill();
+  }
+});
+
 test('a run reports CPU an answer and PostgreSQL\'s part of it; the median of runs takes each figure\'s median', () => {
   const latencies = [10, 20, 30, 40];
   const one = loadResult(latencies, 2, 0, { appMs: 6, postgresMs: 10 });

@@ -12,10 +12,11 @@ import path from 'node:path';
 
 /**
  * Which processes a run's CPU is counted over, in two parts: the answering process (this one, for
- * the in-process baselines, or the service's) and the world's PostgreSQL server.
+ * the in-process baselines; the service's, by pid; or 'children', the commands this process runs
+ * and waits for, such as `signpost import`) and the world's PostgreSQL server.
  */
 export interface CpuSources {
-  app: 'self' | number;
+  app: 'self' | 'children' | number;
   postgres: () => readonly number[];
 }
 
@@ -30,7 +31,8 @@ const PROC = existsSync('/proc/self/stat');
 
 /**
  * A process's /proc/<pid>/stat fields after its command name (which may hold spaces): the parent
- * pid is the 2nd, utime and stime the 12th and 13th. Undefined once the process has gone.
+ * pid is the 2nd; utime and stime the 12th and 13th; cutime and cstime, the CPU of its children
+ * that have ended and been waited for, the 14th and 15th. Undefined once the process has gone.
  */
 function statFields(pid: number | string): string[] | undefined {
   try {
@@ -41,14 +43,26 @@ function statFields(pid: number | string): string[] | undefined {
   }
 }
 
-/** user + system CPU (ms) of each process that can be read, by pid. */
-function cpuMsByPid(pids: readonly number[]): Map<number, number> {
-  const out = new Map<number, number>();
+const ticksToMs = (fields: readonly string[], from: number) => ((Number(fields[from]) + Number(fields[from + 1])) * 1000) / TICKS_PER_SECOND;
+
+/**
+ * User + system CPU (ms) of the processes that can be read, their ended children's included:
+ * a PostgreSQL backend that ends during a run (a command's connections close before it exits)
+ * moves into the postmaster's count, so the sum over the server stays whole.
+ */
+function cpuMsOf(pids: readonly number[]): number {
+  let ms = 0;
   for (const pid of pids) {
     const fields = statFields(pid);
-    if (fields) out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
+    if (fields) ms += ticksToMs(fields, 11) + ticksToMs(fields, 13);
   }
-  return out;
+  return ms;
+}
+
+/** The CPU (ms) of this process's children that have ended and been waited for. */
+function endedChildrenMs(): number {
+  const fields = statFields('self');
+  return fields ? ticksToMs(fields, 13) : 0;
 }
 
 /** The processes of the PostgreSQL server whose cluster is `clusterDir`: the postmaster (postmaster.pid) and its children. */
@@ -74,24 +88,24 @@ export function postgresPids(clusterDir: string): number[] {
 
 /**
  * Starts counting; `stop` returns the CPU (ms) used since, or undefined where /proc cannot be
- * read. A process that started meanwhile counts whole; one that ended meanwhile is not counted
- * (the pools' connections live through a run).
+ * read. A process that started meanwhile counts whole; one that ended meanwhile counts through
+ * the parent that waited for it (PostgreSQL's postmaster, or this process for 'children').
  */
 export function startCpuMeter(sources: CpuSources): { stop(): CpuUsed | undefined } {
-  const appPid = sources.app === 'self' ? [] : [sources.app];
-  const before = cpuMsByPid([...appPid, ...sources.postgres()]);
-  const selfBefore = process.cpuUsage();
-  const usedSince = (after: Map<number, number>) => {
-    let ms = 0;
-    for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
-    return ms;
+  const { app } = sources;
+  const appMs = (): number => {
+    if (app === 'self') {
+      const used = process.cpuUsage();
+      return (used.user + used.system) / 1000;
+    }
+    return app === 'children' ? endedChildrenMs() : cpuMsOf([app]);
   };
+  const appBefore = appMs();
+  const postgresBefore = cpuMsOf(sources.postgres());
   return {
     stop() {
       if (!PROC) return undefined;
-      const self = process.cpuUsage(selfBefore);
-      const appMs = sources.app === 'self' ? (self.user + self.system) / 1000 : usedSince(cpuMsByPid(appPid));
-      return { appMs, postgresMs: usedSince(cpuMsByPid(sources.postgres())) };
+      return { appMs: appMs() - appBefore, postgresMs: cpuMsOf(sources.postgres()) - postgresBefore };
     },
   };
 }

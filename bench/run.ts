@@ -100,7 +100,7 @@ for (const children of sizes) {
     }
     if (scenarios.includes('import')) {
       const feed = await benchFeedImport(world, { rows: positive('import-rows', values['import-rows']), runs: load.runs });
-      console.log(`  feed import with matching: ${feed.importPerSecond} rows/s (the command with start-up: ${feed.commandPerSecond} rows/s; peak ${feed.peakRssMb} MB) | the same file again, unchanged: ${feed.reimportPerSecond} rows/s | COPY ${feed.copyPerSecond} rows/s | ratio ${feed.ratio}`);
+      console.log(`  feed import with matching: ${feed.importPerSecond} rows/s (the command with start-up: ${feed.commandPerSecond} rows/s; peak ${feed.peakRssMb} MB) | the same file again, unchanged: ${feed.reimportPerSecond} rows/s | COPY ${feed.copyPerSecond} rows/s | ratio ${feed.ratio}${feed.cpuMsPerRow === undefined ? '' : ` | CPU ${feed.cpuMsPerRow.toFixed(2)} ms a row (PostgreSQL ${feed.postgresCpuMsPerRow!.toFixed(2)})`}`);
       result['import'] = feed;
     }
     if (scenarios.includes('audit')) {

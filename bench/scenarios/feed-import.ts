@@ -7,7 +7,8 @@ import pg from 'pg';
 import { generateChildren } from '../../src/demo/children-generator.js';
 import { feedCsv } from '../../src/imports/feed-csv.js';
 import { ukDate } from '../../src/platform/time/calendar-date.js';
-import { median } from '../stats.js';
+import { startCpuMeter, type CpuSources, type CpuUsed } from '../cpu-time.js';
+import { median, round2 } from '../stats.js';
 import { runMeasuredCli } from '../measured-cli.js';
 import type { WorldContext } from '../world-context.js';
 
@@ -27,6 +28,15 @@ export interface FeedImportResult {
   copyPerSecond: number;
   /** import ÷ COPY. */
   ratio: number;
+  /**
+   * CPU (ms) a row of the first import took, the command's and PostgreSQL's, and PostgreSQL's part
+   * (bench/cpu-time.ts), medians of runs; absent where /proc cannot be read. The command's
+   * start-up (loading, connecting, the schema check) is taken off: the CPU `signpost orgs list`
+   * took in the same run, which starts up the same way. Two cores give at most 2,000 ÷ this rows
+   * a second.
+   */
+  cpuMsPerRow?: number;
+  postgresCpuMsPerRow?: number;
 }
 
 /** A feed of new children from another agency (a seed the world was not made with), as CSV. */
@@ -81,6 +91,16 @@ async function copyFile(ownerUrl: string, file: string, csv: string): Promise<nu
   }
 }
 
+/** The command's process (which this one waits for) and the world's PostgreSQL server. */
+const cpuSources = (world: WorldContext): CpuSources => ({ app: 'children', postgres: () => world.postgresPids() });
+
+/** The CPU a command took, its own and PostgreSQL's. */
+async function commandCpu(world: WorldContext, args: readonly string[]): Promise<CpuUsed | undefined> {
+  const meter = startCpuMeter(cpuSources(world));
+  await runMeasuredCli(world.children, args);
+  return meter.stop();
+}
+
 /**
  * A feed import with matching (each row searched against the index before it is linked or
  * created), against plain COPY of the same rows. Each run imports a new feed, so the index grows
@@ -93,6 +113,8 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
   const reimports: number[] = [];
   const commands: number[] = [];
   const copies: number[] = [];
+  const cpuMs: number[] = [];
+  const postgresCpuMs: number[] = [];
   let peakRssMb = 0;
   for (let run = 0; run < options.runs; run++) {
     const source = `bench-feed-${Date.now()}-${run}`;
@@ -101,7 +123,14 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
     const file = path.join(os.tmpdir(), `${source}.csv`);
     await writeFile(file, csv, { mode: 0o644 });
     try {
+      const startUp = await commandCpu(world, ['orgs', 'list']);
+      const meter = startCpuMeter(cpuSources(world));
       const imported = await runMeasuredCli(world.children, ['import', file, '--source', source, '--organisation', 'LEE']);
+      const cpu = meter.stop();
+      if (cpu && startUp) {
+        cpuMs.push((cpu.appMs + cpu.postgresMs - startUp.appMs - startUp.postgresMs) / options.rows);
+        postgresCpuMs.push((cpu.postgresMs - startUp.postgresMs) / options.rows);
+      }
       commands.push(options.rows / imported.seconds);
       imports.push(options.rows / (await runSeconds(world, source)));
       // Again: a new run of the same file, every row already there as it was sent.
@@ -118,5 +147,8 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
   const reimportPerSecond = Math.round(median(reimports));
   const commandPerSecond = Math.round(median(commands));
   const copyPerSecond = Math.round(median(copies));
-  return { rows: options.rows, importPerSecond, reimportPerSecond, commandPerSecond, peakRssMb, copyPerSecond, ratio: Number((importPerSecond / copyPerSecond).toPrecision(2)) };
+  return {
+    rows: options.rows, importPerSecond, reimportPerSecond, commandPerSecond, peakRssMb, copyPerSecond, ratio: Number((importPerSecond / copyPerSecond).toPrecision(2)),
+    ...(cpuMs.length > 0 ? { cpuMsPerRow: round2(median(cpuMs)), postgresCpuMsPerRow: round2(median(postgresCpuMs)) } : {}),
+  };
 }

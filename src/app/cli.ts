@@ -10,7 +10,7 @@ import { randomToken } from '../platform/crypto/tokens.js';
 import { totpCode } from '../accounts/totp.js';
 import { ACCOUNT_ROLES } from '../accounts/roles.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../demo/demo-accounts.js';
-import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
+import { DEMO_CHILDREN } from '../demo/demo-directory.js';
 import { describeScenarios, formatScenarios } from '../demo/scenarios.js';
 import { cliProgressBar } from '../platform/progress/progress-bar.js';
 import { registerMatchCommands } from '../matching/match.cli.js';
@@ -20,7 +20,6 @@ import { registerImportCommand } from '../imports/import.cli.js';
 import { registerKeyCommands } from '../children/key-rotation.cli.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { createServices, type Services } from './services.js';
-import { startServer } from './server.js';
 
 interface GlobalOptions {
   dataDir?: string;
@@ -84,6 +83,7 @@ export function buildProgram(): Command {
       const logger = createLogger(config);
       console.log('Starting Signpost…');
       const progress = cliProgressBar();
+      const { startServer } = await import('./server.js');
       const server = await startServer(config, logger, { demo: options.demo ?? false, onProgress: progress.report }).finally(() => progress.stop());
       let stopping = false;
       const stop = (signal: string) => {
@@ -117,6 +117,7 @@ export function buildProgram(): Command {
     .action(async (options: { seed: number; children: number }) => {
       await withServices(program, async (services, runtime) => {
         const progress = cliProgressBar();
+        const { seedDemoWorld } = await import('../demo/seed.js');
         const result = await seedDemoWorld(
           { db: runtime.db, clock: systemClock, users: services.users, keys: runtime.keys },
           { seed: options.seed, children: options.children, onProgress: progress.report },

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config/config.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { systemClock } from '../platform/time/clock.js';
-import { DEMO_CHILDREN, seedDemoWorld } from '../demo/seed.js';
+import { DEMO_CHILDREN } from '../demo/demo-directory.js';
 import type { ProgressReporter } from '../platform/progress/progress-bar.js';
 import { buildApp } from './build-app.js';
 import { openRuntime } from './runtime.js';
@@ -32,6 +32,8 @@ export async function startServer(
     let seeded = false;
     if (options.demo) {
       const services = createServices({ config, db: runtime.db, clock, keys: runtime.keys });
+      // Loaded only for the demo: the generators and their name data are most of a start-up.
+      const { seedDemoWorld } = await import('../demo/seed.js');
       const result = await seedDemoWorld(
         { db: runtime.db, clock, users: services.users, keys: runtime.keys },
         { seed: options.demoSeed ?? 2026, children: DEMO_CHILDREN, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },

@@ -3,6 +3,9 @@
  * feels familiar, but every phone number is from Ofcom's ranges reserved for drama (never
  * connected), and every email address is under the reserved `.test` domain.
  */
+/** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
+export const DEMO_CHILDREN = 5_000;
+
 export interface DemoCouncil {
   code: string;
   name: string;

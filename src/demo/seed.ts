@@ -39,9 +39,6 @@ export interface SeedResult {
   scenarioChildren: number;
 }
 
-/** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
-export const DEMO_CHILDREN = 5_000;
-
 /** Seal-holders a demo social worker is named for, among their council's shielded children. */
 const SEALS_PER_DEMO_SOCIAL_WORKER = 3;
 
