@@ -1,7 +1,4 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { WebAuthnConfig } from '../platform/config/config.js';
 import type { Db } from '../platform/db/database.js';
 import type { SessionState } from '../platform/http/request-context.js';
@@ -15,6 +12,12 @@ import { setWebAuthnChallenge, takeWebAuthnChallenge, type WebAuthnPurpose } fro
  */
 
 /** How long a person has to touch their key; the browser gives up at the same time. */
+/**
+ * The library, loaded on first use: with its ASN.1 parsers it is about a quarter of a second of
+ * CPU that every `signpost` command paid at start-up, and only sign-in with a key needs it.
+ */
+const webauthn = () => import('@simplewebauthn/server');
+
 export const CHALLENGE_MS = 5 * 60_000;
 
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{16,1400}$/;
@@ -34,7 +37,7 @@ export class WebAuthnCeremonies {
 
   /** Registration options for the browser; `user` is shown by the browser's own prompt only. */
   async registrationOptions(session: SessionState, user: { id: string; email: string; displayName: string }, existing: readonly StoredKey[]): Promise<string> {
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: this.deps.config.rpName,
       rpID: this.deps.config.rpId,
       userID: Buffer.from(user.id.replace(/-/g, ''), 'hex'),
@@ -52,7 +55,7 @@ export class WebAuthnCeremonies {
   }
 
   async authenticationOptions(session: SessionState, keys: readonly StoredKey[]): Promise<string> {
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: this.deps.config.rpId,
       allowCredentials: keys.map((k) => ({ id: k.credentialId, transports: k.transports })),
       userVerification: 'discouraged',
@@ -74,7 +77,7 @@ export class WebAuthnCeremonies {
   /** The new key's details once the browser's response checks out, or why not. */
   async verifyRegistration(response: RegistrationResponseJSON, challenge: string): Promise<{ ok: true; key: StoredKey } | { ok: false; because: string }> {
     try {
-      const result = await verifyRegistrationResponse({
+      const result = await (await webauthn()).verifyRegistrationResponse({
         response, expectedChallenge: challenge, expectedOrigin: this.deps.config.origin, expectedRPID: this.deps.config.rpId, requireUserVerification: false,
       });
       if (!result.verified) return { ok: false, because: 'registration did not verify' };
@@ -89,7 +92,7 @@ export class WebAuthnCeremonies {
   /** The signature counter the key now reports, or why the assertion is refused. */
   async verifyAuthentication(response: AuthenticationResponseJSON, challenge: string, key: StoredKey): Promise<{ ok: true; newCounter: number } | { ok: false; because: string }> {
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = await (await webauthn()).verifyAuthenticationResponse({
         response, expectedChallenge: challenge, expectedOrigin: this.deps.config.origin, expectedRPID: this.deps.config.rpId, requireUserVerification: false,
         credential: { id: key.credentialId, publicKey: new Uint8Array(key.publicKey), counter: key.counter, transports: key.transports },
       });

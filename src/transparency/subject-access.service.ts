@@ -9,7 +9,6 @@ import type { ChildrenService } from '../children/children.service.js';
 import { isUuid } from '../involvements/field-errors.js';
 import { findChildCouncil, listAccessToChild } from './who-looked.repository.js';
 import { resolveSurvivor, withMergedIds } from '../match-review/match-review.repository.js';
-import { subjectAccessPdf } from './subject-access-pdf.js';
 import { describeReason } from '../search/search-reasons.js';
 
 export interface SubjectAccessEntry {
@@ -77,6 +76,8 @@ export class SubjectAccessService {
         reason: describeReason(r.reason),
       }));
     const who = identity ? `${identity.givenNames ?? 'Unborn child'} ${identity.familyName}, born ${formatDate(identity.dateOfBirth)}` : `reference ${childId}`;
+    // Loaded on first use: pdf-lib is a fifth of a second of every command's start-up.
+    const { subjectAccessPdf } = await import('./subject-access-pdf.js');
     const pdf = await subjectAccessPdf({
       title: 'Who has looked at this record, and why',
       intro: [
