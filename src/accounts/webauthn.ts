@@ -11,13 +11,14 @@ import { setWebAuthnChallenge, takeWebAuthnChallenge, type WebAuthnPurpose } fro
  * purpose, expires after a few minutes and is cleared as it is read: it can be answered once.
  */
 
-/** How long a person has to touch their key; the browser gives up at the same time. */
 /**
  * The library, loaded on first use: with its ASN.1 parsers it is about a quarter of a second of
- * CPU that every `signpost` command paid at start-up, and only sign-in with a key needs it.
+ * CPU that every `signpost` command paid at start-up, and only adding a security key or signing
+ * in with one needs it.
  */
 const webauthn = () => import('@simplewebauthn/server');
 
+/** How long a person has to touch their key; the browser gives up at the same time. */
 export const CHALLENGE_MS = 5 * 60_000;
 
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{16,1400}$/;

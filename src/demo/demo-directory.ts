@@ -3,9 +3,6 @@
  * feels familiar, but every phone number is from Ofcom's ranges reserved for drama (never
  * connected), and every email address is under the reserved `.test` domain.
  */
-/** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
-export const DEMO_CHILDREN = 5_000;
-
 export interface DemoCouncil {
   code: string;
   name: string;
@@ -89,3 +86,6 @@ export const PRACTITIONER_ROLES = {
   voluntary: ['family_support_worker', 'youth_worker'],
   national: ['analyst'],
 } as const;
+
+/** Children in the demo world started by `signpost serve --demo`: thousands, seeded in seconds. */
+export const DEMO_CHILDREN = 5_000;
