@@ -7,7 +7,7 @@ import pg from 'pg';
 import { generateChildren } from '../../src/demo/children-generator.js';
 import { feedCsv } from '../../src/imports/feed-csv.js';
 import { ukDate } from '../../src/platform/time/calendar-date.js';
-import { startCpuMeter, type CpuSources, type CpuUsed } from '../cpu-time.js';
+import { startCpuMeter, type CpuUsed } from '../cpu-time.js';
 import { median, round2 } from '../stats.js';
 import { runMeasuredCli } from '../measured-cli.js';
 import type { WorldContext } from '../world-context.js';
@@ -91,14 +91,11 @@ async function copyFile(ownerUrl: string, file: string, csv: string): Promise<nu
   }
 }
 
-/** The command's process (which this one waits for) and the world's PostgreSQL server. */
-const cpuSources = (world: WorldContext): CpuSources => ({ app: 'children', postgres: () => world.postgresPids() });
-
-/** The CPU a command took, its own and PostgreSQL's. */
-async function commandCpu(world: WorldContext, args: readonly string[]): Promise<CpuUsed | undefined> {
-  const meter = startCpuMeter(cpuSources(world));
-  await runMeasuredCli(world.children, args);
-  return meter.stop();
+/** Runs `signpost <args>` on the world (runMeasuredCli) and the CPU it took, the command's own (this process waits for it) and PostgreSQL's. */
+async function measuredCommand(world: WorldContext, args: readonly string[]): Promise<Awaited<ReturnType<typeof runMeasuredCli>> & { cpu: CpuUsed | undefined }> {
+  const meter = startCpuMeter({ app: 'children', postgres: () => world.postgresPids() });
+  const run = await runMeasuredCli(world.children, args);
+  return { ...run, cpu: meter.stop() };
 }
 
 /**
@@ -123,10 +120,9 @@ export async function benchFeedImport(world: WorldContext, options: { rows: numb
     const file = path.join(os.tmpdir(), `${source}.csv`);
     await writeFile(file, csv, { mode: 0o644 });
     try {
-      const startUp = await commandCpu(world, ['orgs', 'list']);
-      const meter = startCpuMeter(cpuSources(world));
-      const imported = await runMeasuredCli(world.children, ['import', file, '--source', source, '--organisation', 'LEE']);
-      const cpu = meter.stop();
+      const startUp = (await measuredCommand(world, ['orgs', 'list'])).cpu;
+      const imported = await measuredCommand(world, ['import', file, '--source', source, '--organisation', 'LEE']);
+      const { cpu } = imported;
       if (cpu && startUp) {
         cpuMs.push((cpu.appMs + cpu.postgresMs - startUp.appMs - startUp.postgresMs) / options.rows);
         postgresCpuMs.push((cpu.postgresMs - startUp.postgresMs) / options.rows);
